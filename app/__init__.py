@@ -1,0 +1,65 @@
+"""Charla: a self-hostable, Discord-like chat built the hypermedia way."""
+import logging
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import configuracion
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(config_class=configuracion.Config) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(configuracion.INSTANCE_DIR))
+    app.config.from_object(config_class)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = configuracion.secret_key()
+    app.config["SQLALCHEMY_DATABASE_URI"] = configuracion.database_url(
+        app.config.get("SQLALCHEMY_DATABASE_URI"))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          configuracion.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        configuracion.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(configuracion.BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from app import auth, chat, errors, health, security, templating
+    from app.cli import register_cli
+    login_manager.init_app(app)
+    auth.init_login(login_manager)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(chat.bp)
+    app.register_blueprint(health.bp)
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+    register_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    from flask import current_app
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL and a busy timeout so two processes can write; enforce foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,112 @@
+"""Views for registration, login and logout."""
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import (LoginManager, current_user, login_required,
+                         login_user, logout_user)
+
+from app.extensions import htmx, limiter
+from app.services import accounts
+from app.services.errors import ValidationFailed
+
+bp = Blueprint("auth", __name__)
+
+PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "health.healthz"}
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = None
+    manager.session_protection = "basic"
+    manager.user_loader(accounts.load_user_by_session_id)
+
+    @manager.unauthorized_handler
+    def unauthorized():
+        """Plain requests go to the login page; htmx requests are told to go there."""
+        target = request.full_path if request.method == "GET" else request.referrer or "/"
+        if htmx:
+            target = urlsplit(request.headers.get("HX-Current-URL", "/")).path or "/"
+        login_url = url_for("auth.login", next=safe_next(target))
+        if htmx:
+            return "", 401, {"HX-Redirect": login_url}
+        return redirect(login_url)
+
+    @bp.before_app_request
+    def require_login():
+        """Every endpoint but login, register, static files and health needs a user."""
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return None
+
+
+def safe_next(target: str | None) -> str:
+    """`target` if it is a local path, else '/'."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target.rstrip("?") or "/"
+
+
+def login_key() -> str:
+    """Rate-limit key for the account being tried (per account, across IPs)."""
+    return "login:" + (request.form.get("login") or "").strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20/minute;100/hour", methods=["POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"], key_func=login_key)
+def login():
+    """Log in by username or email."""
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    error = None
+    if request.method == "POST":
+        user = accounts.authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        if user is not None:
+            login_user(user, remember=bool(request.form.get("remember")))
+            return redirect(next_url, code=303)
+        error = _("Wrong username, email or password.")
+    status = 401 if error else 200
+    return render_template("pages/login.html", error=error, next_url=next_url,
+                           login=request.form.get("login", "")), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def register():
+    """Create an account, log in, then choose an avatar."""
+    if current_user.is_authenticated:
+        return redirect(url_for("chat.home"))
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        try:
+            user = accounts.register_user(request.form)
+        except ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            login_user(user)
+            return redirect(url_for("auth.welcome"), code=303)
+    return render_template("pages/register.html", errors=errors, values=values), 422 if errors else 200
+
+
+@bp.get("/welcome")
+@login_required
+def welcome():
+    """The avatar step after registration."""
+    return render_template("pages/welcome.html")
+
+
+@bp.post("/logout")
+def logout():
+    """Log out this browser."""
+    logout_user()
+    flash(_("You have logged out."))
+    return redirect(url_for("auth.login"), code=303)

@@ -1,0 +1,216 @@
+"""The three-column chat: servers, channels, messages.
+
+Every GET here is a full page for a plain request and the region it targets
+for htmx; every POST works as a plain form (POST, then redirect) and as htmx.
+"""
+from flask import (Blueprint, abort, current_app, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.errors import render_error
+from app.extensions import limiter
+from app.services import messages as message_service
+from app.services import servers as server_service
+from app.services.errors import ValidationFailed
+from app.templating import htmx_target, render_page_or_fragment, wants_fragment
+
+bp = Blueprint("chat", __name__)
+
+
+def redirect_to(url: str):
+    """After a write: htmx loads the page in place, a plain form gets 303."""
+    if wants_fragment():
+        return "", 200, {"HX-Location": url}
+    return redirect(url, code=303)
+
+
+def load_workspace(server_id: int | None = None, channel_id: int | None = None,
+                   before: int | None = None) -> dict:
+    """Everything the three columns show, in a constant number of queries."""
+    servers = server_service.get_user_servers(current_user)
+    context = {"servers": servers, "server": None, "membership": None, "channels": [],
+               "channel": None, "history": None}
+    if server_id is None:
+        return context
+    membership = server_service.access_membership(current_user, server_id)
+    channels = server_service.get_channels(server_id)
+    channel = server_service.pick_channel(channels, channel_id)
+    context.update(server=membership.server, membership=membership, channels=channels, channel=channel)
+    if channel is not None:
+        context["history"] = message_service.get_history(
+            channel.id, before=before, limit=current_app.config["MESSAGES_PAGE_SIZE"])
+    return context
+
+
+def render_workspace(**context):
+    """The chat page, or for htmx the columns that change.
+
+    A channel click targets the messages column (its list marks the current
+    channel out of band); a server click targets the channels and messages.
+    """
+    fragment = ("partials/channel_view_swap.html" if htmx_target() == "messages-column"
+                else "partials/server_view_swap.html")
+    return render_page_or_fragment("pages/chat.html", fragment, **context)
+
+
+def before_param() -> int | None:
+    value = request.args.get("before", "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/")
+def home():
+    """The user's servers; pick one or create one."""
+    return render_workspace(**load_workspace())
+
+
+@bp.get("/servers/<int:server_id>")
+def server(server_id: int):
+    """A server, opened on its first channel."""
+    return render_workspace(**load_workspace(server_id))
+
+
+@bp.get("/servers/<int:server_id>/channels/<int:channel_id>")
+def channel(server_id: int, channel_id: int):
+    """A channel: the newest messages, or older ones with ?before=<id>."""
+    return render_workspace(**load_workspace(server_id, channel_id, before_param()))
+
+
+@bp.get("/servers/<int:server_id>/channels/<int:channel_id>/messages")
+def older_messages(server_id: int, channel_id: int):
+    """The page of history before ?before=<id> (htmx infinite scroll upwards)."""
+    before = before_param()
+    if not wants_fragment():
+        return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id, before=before))
+    _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
+    history = message_service.get_history(channel.id, before=before,
+                                          limit=current_app.config["MESSAGES_PAGE_SIZE"])
+    return render_template("partials/message_page.html", server=_membership.server, channel=channel,
+                           history=history)
+
+
+@bp.route("/servers/new", methods=["GET"])
+def new_server():
+    """The create-server form as a page."""
+    return render_page_or_fragment("pages/server_new.html", "partials/server_form.html",
+                                   errors={}, values={})
+
+
+@bp.post("/servers")
+def create_server():
+    """Create a server and open it."""
+    try:
+        server = server_service.create_server(current_user, request.form)
+    except ValidationFailed as failed:
+        return render_page_or_fragment("pages/server_new.html", "partials/server_form.html",
+                                       errors=failed.errors, values=request.form)[0], 422
+    return redirect_to(url_for("chat.server", server_id=server.id))
+
+
+@bp.post("/servers/<int:server_id>/leave")
+def leave_server(server_id: int):
+    """Leave a server (not its owner)."""
+    try:
+        server_service.leave_server(current_user, server_id)
+    except ValidationFailed as failed:
+        return render_error(409, title=_("You own this server"), text=failed.errors["server"])
+    return redirect_to(url_for("chat.home"))
+
+
+@bp.post("/servers/<int:server_id>/delete")
+def delete_server(server_id: int):
+    """Delete a server and everything in it (owner only)."""
+    server_service.delete_server(current_user, server_id)
+    return redirect_to(url_for("chat.home"))
+
+
+@bp.get("/servers/<int:server_id>/channels/new")
+def new_channel(server_id: int):
+    """The create-channel form as a page."""
+    membership = server_service.access_membership(current_user, server_id)
+    if not membership.can_manage_channels:
+        abort(403)
+    return render_page_or_fragment("pages/channel_new.html", "partials/channel_form.html",
+                                   server=membership.server, errors={}, values={})
+
+
+@bp.post("/servers/<int:server_id>/channels")
+def create_channel(server_id: int):
+    """Create a channel and open it."""
+    try:
+        channel = server_service.create_channel(current_user, server_id, request.form)
+    except ValidationFailed as failed:
+        membership = server_service.access_membership(current_user, server_id)
+        return render_page_or_fragment("pages/channel_new.html", "partials/channel_form.html",
+                                       server=membership.server, errors=failed.errors,
+                                       values=request.form)[0], 422
+    return redirect_to(url_for("chat.channel", server_id=server_id, channel_id=channel.id))
+
+
+@bp.post("/servers/<int:server_id>/channels/<int:channel_id>/messages")
+@limiter.limit("30/10 seconds;600/hour", key_func=lambda: f"post:{current_user.id}")
+def post_message(server_id: int, channel_id: int):
+    """Post a message; htmx gets the message, a plain form goes back to the channel."""
+    try:
+        message = message_service.send_message(current_user, server_id, channel_id,
+                                               request.form.get("content"))
+    except ValidationFailed as failed:
+        _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
+        context = {"server": _membership.server, "channel": channel, "errors": failed.errors,
+                   "content": request.form.get("content", "")}
+        if wants_fragment():
+            return (render_template("partials/composer.html", **context), 422,
+                    {"HX-Retarget": "#composer", "HX-Reswap": "outerHTML"})
+        workspace = load_workspace(server_id, channel_id)
+        workspace.update(context)
+        return render_template("pages/chat.html", **workspace), 422
+    if wants_fragment():
+        previous = message_service.get_previous(message)
+        return render_template("partials/message.html", message=message,
+                               grouped=message_service.continues_group(previous, message))
+    return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id,
+                            _anchor=f"message-{message.id}"), code=303)
+
+
+@bp.get("/messages/<int:message_id>")
+def message(message_id: int):
+    """One message (htmx: after cancelling an edit); plain: its place in the channel."""
+    message, channel = message_service.access_message(current_user, message_id)
+    if not wants_fragment():
+        return redirect(url_for("chat.channel", server_id=channel.server_id, channel_id=channel.id,
+                                _anchor=f"message-{message.id}"))
+    return render_template("partials/message.html", message=message, grouped=False)
+
+
+@bp.route("/messages/<int:message_id>/edit", methods=["GET", "POST"])
+def edit_message(message_id: int):
+    """Edit one's own message: the inline form, and saving it."""
+    message, channel = message_service.access_message(current_user, message_id, as_author=True)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            message = message_service.edit_message(current_user, message_id, request.form.get("content"))
+        except ValidationFailed as failed:
+            errors, status = failed.errors, 422
+        else:
+            if wants_fragment():
+                return render_template("partials/message.html", message=message, grouped=False)
+            return redirect(url_for("chat.channel", server_id=channel.server_id, channel_id=channel.id,
+                                    _anchor=f"message-{message.id}"), code=303)
+    body = render_page_or_fragment("pages/message_edit.html", "partials/message_edit.html",
+                                   message=message, channel=channel, errors=errors,
+                                   content=request.form.get("content", message.content))[0]
+    return body, status
+
+
+@bp.route("/messages/<int:message_id>/delete", methods=["GET", "POST"])
+def delete_message(message_id: int):
+    """Delete one's own message; GET asks for confirmation (no-JavaScript path)."""
+    if request.method == "GET":
+        message, channel = message_service.access_message(current_user, message_id, as_author=True)
+        return render_template("pages/message_delete.html", message=message, channel=channel)
+    channel = message_service.delete_message(current_user, message_id)
+    if wants_fragment():
+        return "", 200, {"HX-Reswap": "delete"}
+    return redirect(url_for("chat.channel", server_id=channel.server_id, channel_id=channel.id), code=303)

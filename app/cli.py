@@ -1,0 +1,82 @@
+"""Command-line tasks: `flask --app run demo-data`."""
+import random
+from datetime import date, timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import func, insert, select
+
+from app.extensions import db
+from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel,
+                        Membership, Message, Server, User, utcnow)
+from app.services import passwords
+
+DEMO_PASSWORD = "charla-demo-2026"
+DEMO_USERS = [
+    ("ana", "Ana García", "Ana", "García"),
+    ("bruno", "Bruno Díaz", "Bruno", "Díaz"),
+    ("carla", "Carla Méndez", "Carla", "Méndez"),
+    ("diego", "Diego Torres", "Diego", "Torres"),
+]
+DEMO_SERVERS = [
+    ("Café Central", "Charla general, planes y memes ☕", ["general", "planes", "memes"]),
+    ("Python Hispano", "Ayuda y noticias de Python en español", ["general", "ayuda", "flask"]),
+]
+LINES = [
+    "¡Hola a todos! 👋", "¿Alguien se apunta a un café esta tarde?", "Yo me apunto",
+    "He subido el borrador al repo, echadle un ojo cuando podáis.",
+    "¿Qué tal el fin de semana?", "Genial, fuimos a la sierra 🏔️", "Eso suena muy bien",
+    "¿Habéis probado htmx 4? Las respuestas 4xx se intercambian por defecto.",
+    "Recordad: la reunión es el jueves a las 18:00.", "Perfecto, gracias por avisar.",
+    "Una pregunta:\n¿cómo se pagina el historial sin OFFSET?",
+    "Por clave: WHERE id < :antes ORDER BY id DESC LIMIT 50.", "jajaja", "👍",
+]
+
+
+def seed_demo(messages_per_channel: int = 120) -> None:
+    """Create demo users, servers, channels and messages (one transaction)."""
+    now = utcnow()
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    users = []
+    for username, display, first, last in DEMO_USERS:
+        user = User(username=username, username_key=username, email=f"{username}@example.com",
+                    display_name=display, first_name=first, last_name=last,
+                    birth_date=date(1995, 5, 17), password_hash=password_hash)
+        db.session.add(user)
+        users.append(user)
+    db.session.flush()
+    rng = random.Random(2026)
+    for index, (name, description, channel_names) in enumerate(DEMO_SERVERS):
+        owner = users[index]
+        server = Server(name=name, description=description, owner_id=owner.id, member_count=len(users))
+        db.session.add(server)
+        db.session.flush()
+        for user in users:
+            role = ROLE_OWNER if user is owner else (ROLE_ADMIN if user is users[-1] else ROLE_MEMBER)
+            db.session.add(Membership(user_id=user.id, server_id=server.id, role=role))
+        for position, channel_name in enumerate(channel_names):
+            channel = Channel(server_id=server.id, name=channel_name, position=position)
+            db.session.add(channel)
+            db.session.flush()
+            start = now - timedelta(minutes=3 * messages_per_channel)
+            rows = [{"channel_id": channel.id, "author_id": rng.choice(users).id,
+                     "content": rng.choice(LINES), "created_at": start + timedelta(minutes=3 * i)}
+                    for i in range(messages_per_channel)]
+            db.session.execute(insert(Message), rows)
+    db.session.commit()
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("demo-data")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+    def demo_data(if_empty: bool):
+        """Fill the database with demo users, servers and a few hundred messages."""
+        if db.session.scalar(select(func.count(User.id))):
+            if if_empty:
+                click.echo("Database already has users; demo data not added.")
+                return
+            if db.session.scalar(select(User.id).where(User.username_key == DEMO_USERS[0][0])):
+                raise click.ClickException("Demo data is already there.")
+        seed_demo()
+        names = ", ".join(u[0] for u in DEMO_USERS)
+        click.echo(f"Demo users {names}; password {DEMO_PASSWORD!r}.")

@@ -1,0 +1,168 @@
+"""SQLAlchemy models: users, servers, memberships, channels, messages, events.
+
+No request code here; writes are done by app.services, which own the
+transaction.
+"""
+import secrets
+from datetime import date, datetime, timezone
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey,
+                        Index, Integer, String, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from app.extensions import db
+
+# BIGINT on MySQL/MariaDB, INTEGER on SQLite (where only INTEGER PRIMARY KEY
+# autoincrements).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite and MySQL drop tzinfo)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime")
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(32))
+    # Lower-cased username: uniqueness regardless of case, on every backend.
+    username_key: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(64))
+    last_name: Mapped[str] = mapped_column(String(64))
+    birth_date: Mapped[date] = mapped_column(Date)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the login cookie; rotating it signs out every session of the user.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.display_name.split() if p] or [self.username]
+        letters = "".join(p[0] for p in parts[:2])
+        return letters.upper()
+
+    @property
+    def avatar_colour(self) -> int:
+        """One of eight palette slots, stable per user (CSS class avatar-cN)."""
+        return self.id % 8
+
+
+class Server(db.Model):
+    __tablename__ = "servers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p] or ["?"]
+        return "".join(p[0] for p in parts[:2]).upper()
+
+    @property
+    def avatar_colour(self) -> int:
+        return self.id % 8
+
+
+ROLE_OWNER, ROLE_ADMIN, ROLE_MEMBER = "owner", "admin", "member"
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "server_id", name="uq_membership_user_server"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=ROLE_MEMBER)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    server: Mapped[Server] = relationship(lazy="raise")
+
+    @property
+    def can_manage_channels(self) -> bool:
+        return self.role in (ROLE_OWNER, ROLE_ADMIN)
+
+
+class Channel(db.Model):
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("server_id", "name", name="uq_channel_server_name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    topic: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_channel_id_id", "channel_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+
+    author: Mapped[User] = relationship(lazy="raise")
+
+
+class Event(db.Model):
+    """The live log: one row per change that other tabs must see.
+
+    Written in the same transaction as the change; its id is the SSE event id.
+    An event is for the members of `server_id`, or for `user_id` alone.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_server_id_id", "server_id", "id"),
+        Index("ix_events_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    server_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    channel_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    user_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Live updates: the events log (and, from the live issue on, the broker and stream)."""

@@ -1,0 +1,24 @@
+"""The events table: every change other tabs must see, written in its transaction.
+
+Event kinds are constants so the names used by services, templates and the
+stream cannot drift.
+"""
+from app.extensions import db
+from app.models import Event
+
+MESSAGE_CREATED = "message.created"
+MESSAGE_EDITED = "message.edited"
+MESSAGE_DELETED = "message.deleted"
+CHANNEL_CREATED = "channel.created"
+SERVER_DELETED = "server.deleted"
+MEMBER_JOINED = "member.joined"
+MEMBER_LEFT = "member.left"
+
+
+def record_event(kind: str, *, server_id: int | None = None, channel_id: int | None = None,
+                 user_id: int | None = None, **payload) -> Event:
+    """Add an event to the current transaction; the caller commits."""
+    event = Event(kind=kind, server_id=server_id, channel_id=channel_id, user_id=user_id,
+                  payload=payload)
+    db.session.add(event)
+    return event

@@ -1,0 +1,128 @@
+"""Messages: history by keyset pages, send, edit, delete."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Channel, Membership, Message, User, utcnow
+from app.realtime import events
+from app.services.errors import ValidationFailed
+from app.services.servers import access_membership
+
+CONTENT_MAX = 4000
+GROUP_WINDOW = timedelta(minutes=7)
+
+
+@dataclass
+class HistoryPage:
+    messages: list[Message]  # oldest first
+    has_older: bool
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self.messages[0].id if self.messages else None
+
+
+def get_history(channel_id: int, before: int | None = None, limit: int = 50) -> HistoryPage:
+    """Up to `limit` messages older than `before` (newest when None), oldest first.
+
+    Keyset pagination on (channel_id, id): the cost does not grow with history.
+    """
+    query = (select(Message).options(joinedload(Message.author))
+             .where(Message.channel_id == channel_id).order_by(Message.id.desc()).limit(limit + 1))
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = list(db.session.scalars(query))
+    return HistoryPage(messages=rows[:limit][::-1], has_older=len(rows) > limit)
+
+
+def continues_group(previous: Message | None, message: Message) -> bool:
+    """True when `message` follows `previous` from the same author within a few minutes."""
+    return (previous is not None and previous.author_id == message.author_id
+            and message.created_at - previous.created_at < GROUP_WINDOW)
+
+
+def check_content(raw: str | None) -> str:
+    content = (raw or "").replace("\r\n", "\n").strip()
+    if not content:
+        raise ValidationFailed({"content": _("Write something first.")})
+    if len(content) > CONTENT_MAX:
+        raise ValidationFailed({"content": _("Messages are at most %(n)d characters (this one has %(len)d).",
+                                             n=CONTENT_MAX, len=len(content))})
+    return content
+
+
+def access_channel(user: User, server_id: int, channel_id: int) -> tuple[Membership, Channel]:
+    """The membership and the channel, or 404 for outsiders and unknown channels."""
+    membership = access_membership(user, server_id)
+    channel = db.session.scalar(select(Channel).where(Channel.id == channel_id,
+                                                      Channel.server_id == server_id))
+    if channel is None:
+        abort(404)
+    return membership, channel
+
+
+def access_message(user: User, message_id: int, *, as_author: bool = False) -> tuple[Message, Channel]:
+    """The message and its channel if the user is a member (404 otherwise).
+
+    With `as_author`, anyone but the author gets 403.
+    """
+    row = db.session.execute(
+        select(Message, Channel).join(Channel, Channel.id == Message.channel_id)
+        .join(Membership, (Membership.server_id == Channel.server_id) & (Membership.user_id == user.id))
+        .options(joinedload(Message.author))
+        .where(Message.id == message_id)).first()
+    if row is None:
+        abort(404)
+    message, channel = row
+    if as_author and message.author_id != user.id:
+        abort(403)
+    return message, channel
+
+
+def get_previous(message: Message) -> Message | None:
+    """The message just before `message` in its channel (for grouping)."""
+    return db.session.scalar(select(Message).where(Message.channel_id == message.channel_id,
+                                                   Message.id < message.id)
+                             .order_by(Message.id.desc()).limit(1))
+
+
+def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None) -> Message:
+    """Post a message to a channel the user is a member of."""
+    _membership, channel = access_channel(user, server_id, channel_id)
+    content = check_content(raw_content)
+    message = Message(channel_id=channel.id, author_id=user.id, content=content)
+    message.author = user
+    db.session.add(message)
+    db.session.flush()
+    events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,
+                        message_id=message.id)
+    db.session.commit()
+    return message
+
+
+def edit_message(user: User, message_id: int, raw_content: str | None) -> Message:
+    """Replace the content of the user's own message."""
+    message, channel = access_message(user, message_id, as_author=True)
+    content = check_content(raw_content)
+    if content != message.content:
+        message.content = content
+        message.edited_at = utcnow()
+        events.record_event(events.MESSAGE_EDITED, server_id=channel.server_id, channel_id=channel.id,
+                            message_id=message.id)
+        db.session.commit()
+    return message
+
+
+def delete_message(user: User, message_id: int) -> Channel:
+    """Delete the user's own message; returns its channel."""
+    message, channel = access_message(user, message_id, as_author=True)
+    db.session.delete(message)
+    events.record_event(events.MESSAGE_DELETED, server_id=channel.server_id, channel_id=channel.id,
+                        message_id=message_id)
+    db.session.commit()
+    return channel

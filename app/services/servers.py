@@ -1,0 +1,153 @@
+"""Servers, memberships and channels."""
+import re
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from app.extensions import db
+from app.models import (ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message,
+                        Server, User)
+from app.realtime import events
+from app.services.errors import ValidationFailed
+
+SERVER_NAME_MAX = 100
+SERVER_DESCRIPTION_MAX = 500
+CHANNEL_NAME_MAX = 100
+DEFAULT_CHANNEL = "general"
+
+
+def get_user_servers(user: User) -> list[Server]:
+    """The servers `user` belongs to, in the order they joined."""
+    return list(db.session.scalars(
+        select(Server).join(Membership, Membership.server_id == Server.id)
+        .where(Membership.user_id == user.id).order_by(Membership.id)))
+
+
+def access_membership(user: User, server_id: int) -> Membership:
+    """The user's membership of the server (server loaded), or 404.
+
+    Outsiders get 404 so that the server's existence is not revealed.
+    """
+    membership = db.session.scalar(
+        select(Membership).join(Membership.server).options(contains_eager(Membership.server))
+        .where(Membership.user_id == user.id, Membership.server_id == server_id))
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def get_channels(server_id: int) -> list[Channel]:
+    return list(db.session.scalars(
+        select(Channel).where(Channel.server_id == server_id).order_by(Channel.position, Channel.id)))
+
+
+def pick_channel(channels: list[Channel], channel_id: int | None) -> Channel | None:
+    """The channel with `channel_id` among the server's, 404 if absent; default the first."""
+    if channel_id is None:
+        return channels[0] if channels else None
+    for channel in channels:
+        if channel.id == channel_id:
+            return channel
+    abort(404)
+
+
+def check_server(data) -> tuple[dict, dict[str, str]]:
+    name = (data.get("name") or "").strip()
+    description = (data.get("description") or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = _("Give the server a name.")
+    elif len(name) > SERVER_NAME_MAX:
+        errors["name"] = _("At most %(n)d characters.", n=SERVER_NAME_MAX)
+    if len(description) > SERVER_DESCRIPTION_MAX:
+        errors["description"] = _("At most %(n)d characters.", n=SERVER_DESCRIPTION_MAX)
+    return {"name": name, "description": description}, errors
+
+
+def create_server(user: User, data) -> Server:
+    """Create a server owned by `user`, with a `general` channel."""
+    values, errors = check_server(data)
+    if errors:
+        raise ValidationFailed(errors)
+    server = Server(name=values["name"], description=values["description"], owner_id=user.id,
+                    member_count=1)
+    db.session.add(server)
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, server_id=server.id, role=ROLE_OWNER))
+    db.session.add(Channel(server_id=server.id, name=DEFAULT_CHANNEL, position=0))
+    events.record_event(events.MEMBER_JOINED, server_id=server.id, user_id=user.id)
+    db.session.commit()
+    return server
+
+
+def add_member(user: User, server: Server, role: str = ROLE_MEMBER) -> Membership:
+    """Make `user` a member of `server` (used by joins and invitations)."""
+    membership = Membership(user_id=user.id, server_id=server.id, role=role)
+    db.session.add(membership)
+    db.session.execute(update(Server).where(Server.id == server.id)
+                       .values(member_count=Server.member_count + 1))
+    events.record_event(events.MEMBER_JOINED, server_id=server.id, user_id=user.id)
+    db.session.commit()
+    return membership
+
+
+def leave_server(user: User, server_id: int) -> None:
+    """End the user's membership; the owner must delete the server instead."""
+    membership = access_membership(user, server_id)
+    if membership.role == ROLE_OWNER:
+        raise ValidationFailed({"server": _("The owner cannot leave. Delete the server instead.")})
+    db.session.delete(membership)
+    db.session.execute(update(Server).where(Server.id == server_id)
+                       .values(member_count=Server.member_count - 1))
+    events.record_event(events.MEMBER_LEFT, server_id=server_id, user_id=user.id)
+    db.session.commit()
+
+
+def delete_server(user: User, server_id: int) -> None:
+    """Delete a server with its channels, messages and memberships (owner only)."""
+    membership = access_membership(user, server_id)
+    if membership.role != ROLE_OWNER:
+        abort(403)
+    channel_ids = select(Channel.id).where(Channel.server_id == server_id).scalar_subquery()
+    db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
+    db.session.execute(delete(Channel).where(Channel.server_id == server_id))
+    db.session.execute(delete(Membership).where(Membership.server_id == server_id))
+    db.session.execute(delete(Server).where(Server.id == server_id))
+    events.record_event(events.SERVER_DELETED, server_id=server_id)
+    db.session.commit()
+
+
+def normalise_channel_name(raw: str) -> str:
+    """Discord-style channel names: lower case, spaces to hyphens, no punctuation."""
+    name = re.sub(r"\s+", "-", (raw or "").strip().lower())
+    name = re.sub(r"[^\w-]", "", name)
+    return re.sub(r"-{2,}", "-", name).strip("-")
+
+
+def create_channel(user: User, server_id: int, data) -> Channel:
+    """Create a channel in the server (owners and admins only)."""
+    membership = access_membership(user, server_id)
+    if not membership.can_manage_channels:
+        abort(403)
+    name = normalise_channel_name(data.get("name"))
+    if not name:
+        raise ValidationFailed({"name": _("Give the channel a name (letters or digits).")})
+    if len(name) > CHANNEL_NAME_MAX:
+        raise ValidationFailed({"name": _("At most %(n)d characters.", n=CHANNEL_NAME_MAX)})
+    if db.session.scalar(select(Channel.id).where(Channel.server_id == server_id, Channel.name == name)):
+        raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)})
+    position = db.session.scalar(
+        select(func.coalesce(func.max(Channel.position), -1)).where(Channel.server_id == server_id)) + 1
+    channel = Channel(server_id=server_id, name=name, position=position)
+    db.session.add(channel)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)})
+    events.record_event(events.CHANNEL_CREATED, server_id=server_id, channel_id=channel.id)
+    db.session.commit()
+    return channel

@@ -1,0 +1,110 @@
+"""Charla settings, read from the environment with safe development defaults.
+
+DATABASE_URL  SQLAlchemy URL; default an SQLite file under instance/.
+              mysql:// and mariadb:// URLs are served by PyMySQL with utf8mb4.
+REDIS_URL     optional; rate-limit counters (and later the live broker).
+SECRET_KEY    required in production; in development generated once and
+              kept in instance/secret_key.
+CHARLA_ENV    "production" (or FLASK_ENV=production) turns on the strict checks.
+HOST, PORT    where `python run.py` listens (127.0.0.1:5000).
+"""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CHARLA_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def is_production() -> bool:
+    """True when the environment declares a production deployment."""
+    flags = (os.environ.get("CHARLA_ENV", ""), os.environ.get("FLASK_ENV", ""))
+    return "production" in {flag.strip().lower() for flag in flags}
+
+
+def database_url(url: str | None = None) -> str:
+    """Normalise a database URL: PyMySQL driver and utf8mb4 for MySQL/MariaDB."""
+    url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'charla.db'}"
+    for prefix in ("mysql://", "mariadb://", "mysql+pymysql://", "mariadb+pymysql://"):
+        if url.startswith(prefix):
+            url = "mysql+pymysql://" + url[len(prefix):]
+            if "charset=" not in url:
+                url += ("&" if "?" in url else "?") + "charset=utf8mb4"
+            break
+    return url
+
+
+def secret_key() -> str:
+    """The SECRET_KEY from the environment, or a development key kept on disk."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if is_production():
+        raise RuntimeError("SECRET_KEY must be set in production")
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def engine_options(url: str) -> dict:
+    """Pool settings: pre-ping so a restarted database is survived."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_recycle": 1800}
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = None  # filled by create_app() through secret_key()
+    SQLALCHEMY_DATABASE_URI = None  # filled by create_app() through database_url()
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    HOST = os.environ.get("HOST", "127.0.0.1")
+    PORT = int(os.environ.get("PORT", "5000"))
+
+    # Sessions: HttpOnly, SameSite=Lax; Secure when served over HTTPS.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_flag("COOKIE_SECURE", is_production())
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
+
+    # A chat tab stays open for days: the CSRF token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_ENABLED = True
+
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("en", "es")
+
+    MESSAGES_PAGE_SIZE = 50
+    PROXY_FIX = env_flag("PROXY_FIX", False)
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False

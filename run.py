@@ -1,0 +1,31 @@
+"""Start Charla: apply migrations, then serve with gevent's WSGI server.
+
+`python run.py` is all a self-hosted install needs (SQLite by default); see
+README.md for gunicorn + gevent in production.
+"""
+if __name__ == "__main__":
+    # Before anything else imports socket or threading.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from app import create_app
+
+app = create_app()
+
+
+def main() -> None:
+    import logging
+
+    from flask_migrate import upgrade
+    from gevent.pywsgi import WSGIServer
+
+    with app.app_context():
+        upgrade()
+    host, port = app.config["HOST"], app.config["PORT"]
+    logging.getLogger("charla").info("Charla on http://%s:%d/", host, port)
+    WSGIServer((host, port), app, log=None, error_log=logging.getLogger("gevent")).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Fixtures: one app and schema per session (built by the migrations), a clean
+database per test, and a fixed cast of users with known roles.
+
+TEST_DATABASE_URL selects the database (default: an SQLite file in a temp
+folder); in CI it points at MariaDB. With CI=true a database that does not
+answer is a failure, never a skip.
+"""
+import contextvars
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+import configuracion
+from app import create_app
+from app.extensions import db, limiter
+from app.models import (ROLE_ADMIN, ROLE_MEMBER, Channel, Membership, Message,
+                        Server, User)
+from app.services import messages as message_service
+from app.services import passwords
+from app.services import servers as server_service
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = passwords.hash_password(PASSWORD)
+
+
+def database_url_for_tests(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return configuracion.database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'charla-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    class Config(configuracion.TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url_for_tests(tmp_path_factory)
+
+    app = create_app(Config)
+    limiter.enabled = False  # tests that check limits turn it on
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Each test starts with empty tables and fresh rate-limit counters."""
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    db.session.remove()
+    limiter.reset()
+    ctx.pop()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own context, as in production: its own app
+    context, `g` and database session, not the test's."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+def fresh() -> None:
+    """End the test's transaction so the next read sees what requests committed."""
+    db.session.rollback()
+
+
+def make_user(username: str, **fields) -> User:
+    user = User(username=username, username_key=username.lower(), email=f"{username.lower()}@example.com",
+                display_name=fields.pop("display_name", username.title()), first_name="Test",
+                last_name=username.title(), birth_date=date(1990, 1, 1), password_hash=_PASSWORD_HASH,
+                **fields)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def log_in(client, user: User) -> None:
+    """Log `user` in on `client` without the password round trip."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+@dataclass
+class Cast:
+    owner: User
+    admin: User
+    member: User
+    outsider: User
+    server: Server
+    channel: Channel
+
+    def post(self, user: User, content: str, channel: Channel | None = None) -> Message:
+        channel = channel or self.channel
+        return message_service.send_message(user, channel.server_id, channel.id, content)
+
+
+@pytest.fixture
+def cast(app) -> Cast:
+    """Owner, admin and member of one server (with #general), and an outsider."""
+    owner, admin, member, outsider = (make_user(name) for name in ("olivia", "adam", "mia", "oscar"))
+    server = server_service.create_server(owner, {"name": "Book Club", "description": "We read."})
+    server_service.add_member(admin, server, role=ROLE_ADMIN)
+    server_service.add_member(member, server, role=ROLE_MEMBER)
+    channel = server_service.get_channels(server.id)[0]
+    return Cast(owner, admin, member, outsider, server, channel)
+
+
+@pytest.fixture
+def as_user(client):
+    """`as_user(user)` logs the test client in as that user and returns it."""
+    def login(user):
+        log_in(client, user)
+        return client
+    return login
+
+
+HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+def htmx_headers(target: str = "") -> dict:
+    headers = dict(HTMX)
+    if target:
+        headers["HX-Target"] = target
+    return headers
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.fixture
+def query_counter(app):
+    """Counts SQL statements run inside the `with` block."""
+    class Counter:
+        def __init__(self):
+            self.count = 0
+
+        def __enter__(self):
+            event.listen(db.engine, "before_cursor_execute", self._count)
+            self.count = 0
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(db.engine, "before_cursor_execute", self._count)
+
+        def _count(self, *args, **kwargs):
+            self.count += 1
+
+    return Counter()
+
+
+def memberships_of(user: User) -> set[int]:
+    return {m.server_id for m in db.session.scalars(db.select(Membership).where(Membership.user_id == user.id))}

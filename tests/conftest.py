@@ -83,6 +83,7 @@ def client(app):
 def fresh() -> None:
     """End the test's transaction so the next read sees what requests committed."""
     db.session.rollback()
+    db.session.expire_all()
 
 
 def make_user(username: str, **fields) -> User:

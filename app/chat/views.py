@@ -81,12 +81,12 @@ def channel(server_id: int, channel_id: int):
 def older_messages(server_id: int, channel_id: int):
     """The page of history before ?before=<id> (htmx infinite scroll upwards)."""
     before = before_param()
+    membership, channel = message_service.access_channel(current_user, server_id, channel_id)
     if not wants_fragment():
         return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id, before=before))
-    _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
     history = message_service.get_history(channel.id, before=before,
                                           limit=current_app.config["MESSAGES_PAGE_SIZE"])
-    return render_template("partials/message_page.html", server=_membership.server, channel=channel,
+    return render_template("partials/message_page.html", server=membership.server, channel=channel,
                            history=history)
 
 
@@ -156,8 +156,8 @@ def post_message(server_id: int, channel_id: int):
         message = message_service.send_message(current_user, server_id, channel_id,
                                                request.form.get("content"))
     except ValidationFailed as failed:
-        _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
-        context = {"server": _membership.server, "channel": channel, "errors": failed.errors,
+        membership, channel = message_service.access_channel(current_user, server_id, channel_id)
+        context = {"server": membership.server, "channel": channel, "errors": failed.errors,
                    "content": request.form.get("content", "")}
         if wants_fragment():
             return (render_template("partials/composer.html", **context), 422,

@@ -1,0 +1,79 @@
+"""Every endpoint x {anonymous, outsider, member, author, admin, owner}.
+
+A new endpoint that is not listed here fails `test_every_endpoint_is_in_the_matrix`.
+"""
+import pytest
+
+from tests.conftest import log_in
+
+ROLES = ("anonymous", "outsider", "member", "author", "admin", "owner")
+LOGIN = "login"  # 302 to the login page
+
+# (endpoint, method, url template, {role: expected status}); "author" is the
+# author of {message}, a plain member otherwise.
+MATRIX = [
+    ("auth.login", "GET", "/login", dict(anonymous=200, outsider=302, member=302, author=302, admin=302, owner=302)),
+    ("auth.login", "POST", "/login", dict(anonymous=401, outsider=302, member=302, author=302, admin=302, owner=302)),
+    ("auth.register", "GET", "/register", dict(anonymous=200, outsider=302, member=302, author=302, admin=302, owner=302)),
+    ("auth.register", "POST", "/register", dict(anonymous=422, outsider=302, member=302, author=302, admin=302, owner=302)),
+    ("auth.welcome", "GET", "/welcome", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("auth.logout", "POST", "/logout", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
+    ("health.healthz", "GET", "/healthz", dict(anonymous=200, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("static", "GET", "/static/css/app.css", dict(anonymous=200, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.home", "GET", "/", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.new_server", "GET", "/servers/new", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.create_server", "POST", "/servers", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("chat.server", "GET", "/servers/{server}", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("chat.leave_server", "POST", "/servers/{server}/leave", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=303, owner=409)),
+    ("chat.delete_server", "POST", "/servers/{server}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=303)),
+    ("chat.new_channel", "GET", "/servers/{server}/channels/new", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
+    ("chat.create_channel", "POST", "/servers/{server}/channels", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=422, owner=422)),
+    ("chat.channel", "GET", "/servers/{server}/channels/{channel}", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("chat.older_messages", "GET", "/servers/{server}/channels/{channel}/messages?before={message}", dict(anonymous=LOGIN, outsider=404, member=302, author=302, admin=302, owner=302)),
+    ("chat.post_message", "POST", "/servers/{server}/channels/{channel}/messages", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=422, owner=422)),
+    ("chat.message", "GET", "/messages/{message}", dict(anonymous=LOGIN, outsider=404, member=302, author=302, admin=302, owner=302)),
+    ("chat.edit_message", "GET", "/messages/{message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=200, admin=403, owner=403)),
+    ("chat.edit_message", "POST", "/messages/{message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=422, admin=403, owner=403)),
+    ("chat.delete_message", "GET", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=200, admin=403, owner=403)),
+    ("chat.delete_message", "POST", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=303, admin=403, owner=403)),
+]
+
+
+@pytest.fixture
+def setting(cast):
+    """The cast plus a second member who wrote a message."""
+    from app.models import ROLE_MEMBER
+    from app.services import servers as server_service
+    from tests.conftest import make_user
+
+    author = make_user("aurora")
+    server_service.add_member(author, cast.server, role=ROLE_MEMBER)
+    message = cast.post(author, "written by the author")
+    users = {"outsider": cast.outsider, "member": cast.member, "author": author, "admin": cast.admin,
+             "owner": cast.owner}
+    ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id}
+    return users, ids
+
+
+@pytest.mark.parametrize("endpoint, method, template, expected", MATRIX,
+                         ids=[f"{m} {t}" for _e, m, t, _x in MATRIX])
+@pytest.mark.parametrize("role", ROLES)
+def test_authorization(client, setting, endpoint, method, template, expected, role):
+    users, ids = setting
+    if role != "anonymous":
+        log_in(client, users[role])
+    url = template.format(**ids)
+    response = client.open(url, method=method, data={} if method == "POST" else None)
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+    else:
+        assert response.status_code == want, response.get_data(as_text=True)[:300]
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    listed = {(endpoint, method) for endpoint, method, _t, _x in MATRIX}
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes - listed == set(), "add these endpoints to the authorization matrix"

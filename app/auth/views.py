@@ -21,26 +21,31 @@ def init_login(manager: LoginManager) -> None:
     manager.login_message = None
     manager.session_protection = "basic"
     manager.user_loader(accounts.load_user_by_session_id)
+    manager.unauthorized_handler(unauthorized)
 
-    @manager.unauthorized_handler
-    def unauthorized():
-        """Plain requests go to the login page; htmx requests are told to go there."""
-        target = request.full_path if request.method == "GET" else request.referrer or "/"
-        if htmx:
-            target = urlsplit(request.headers.get("HX-Current-URL", "/")).path or "/"
-        login_url = url_for("auth.login", next=safe_next(target))
-        if htmx:
-            return "", 401, {"HX-Redirect": login_url}
-        return redirect(login_url)
 
-    @bp.before_app_request
-    def require_login():
-        """Every endpoint but login, register, static files and health needs a user."""
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-            return None
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
+def unauthorized():
+    """Plain requests go to the login page; htmx requests are told to go there."""
+    if htmx:
+        target = urlsplit(request.headers.get("HX-Current-URL", "/")).path
+    elif request.method == "GET":
+        target = request.full_path
+    else:
+        target = urlsplit(request.referrer or "/").path
+    login_url = url_for("auth.login", next=safe_next(target))
+    if htmx:
+        return "", 401, {"HX-Redirect": login_url}
+    return redirect(login_url)
+
+
+@bp.before_app_request
+def require_login():
+    """Every endpoint but login, register, static files and health needs a user."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
 
 
 def safe_next(target: str | None) -> str:

@@ -1,0 +1,54 @@
+"""A constant number of SQL queries per request, whatever the data size."""
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from app.extensions import db
+from app.models import ROLE_MEMBER, Channel, Message, utcnow
+from app.services import servers as server_service
+from tests.conftest import htmx_headers, make_user
+
+
+def grow(cast, servers: int, channels: int, messages: int, tag: str) -> None:
+    """Give the member more servers, the server more channels, the channel more messages."""
+    for i in range(servers):
+        other = server_service.create_server(cast.owner, {"name": f"Extra {tag}{i}"})
+        server_service.add_member(cast.member, other, role=ROLE_MEMBER)
+    for i in range(channels):
+        db.session.add(Channel(server_id=cast.server.id, name=f"extra-{tag}{i}", position=i + 1))
+    authors = [cast.owner, cast.admin, cast.member] + [make_user(f"writer{tag}{i}") for i in range(5)]
+    start = utcnow() - timedelta(days=1)
+    db.session.execute(insert(Message), [
+        {"channel_id": cast.channel.id, "author_id": authors[i % len(authors)].id, "content": f"m{i}",
+         "created_at": start + timedelta(seconds=i)} for i in range(messages)])
+    db.session.commit()
+
+
+def measure(client, query_counter, cast) -> dict[str, int]:
+    base = f"/servers/{cast.server.id}/channels/{cast.channel.id}"
+    requests = {
+        "home": lambda: client.get("/"),
+        "server page": lambda: client.get(f"/servers/{cast.server.id}"),
+        "channel page": lambda: client.get(base),
+        "channel htmx": lambda: client.get(base, headers=htmx_headers("main#messages-column")),
+        "older page": lambda: client.get(f"{base}/messages?before=999999999", headers=htmx_headers("div")),
+        "post message": lambda: client.post(f"{base}/messages", data={"content": "hi"},
+                                            headers=htmx_headers("div#message-list")),
+    }
+    counts = {}
+    for name, request in requests.items():
+        with query_counter as counter:
+            assert request().status_code == 200
+        counts[name] = counter.count
+    return counts
+
+
+def test_query_counts_do_not_grow_with_data(client, as_user, cast, query_counter):
+    as_user(cast.member)
+    grow(cast, servers=1, channels=1, messages=3, tag="a")
+    small = measure(client, query_counter, cast)
+    grow(cast, servers=15, channels=20, messages=300, tag="b")
+    large = measure(client, query_counter, cast)
+    print("queries per request:", large)
+    assert small == large
+    assert max(large.values()) <= 8, large

@@ -1,7 +1,7 @@
 """Charla: a self-hostable, Discord-like chat built the hypermedia way."""
 import logging
 
-from flask import Flask, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -49,7 +49,9 @@ def create_app(config_class=configuracion.Config) -> Flask:
 
 
 def select_locale() -> str:
-    from flask import current_app
+    """The browser's preferred language among ours (English outside requests)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 

@@ -94,6 +94,7 @@ class Config:
     RATELIMIT_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("en", "es")
 
     MESSAGES_PAGE_SIZE = 50

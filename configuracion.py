@@ -105,6 +105,5 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

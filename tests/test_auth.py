@@ -166,3 +166,15 @@ def test_login_is_rate_limited_per_address(client, rate_limits):
     statuses = [client.post("/login", data={"login": f"user{i}", "password": "wrong guess!"}).status_code
                 for i in range(21)]
     assert statuses[:20] == [401] * 20 and statuses[20] == 429
+
+
+def test_unknown_login_spends_a_password_check_like_a_wrong_password(client, monkeypatch):
+    from app.services import passwords
+    make_user("mia")
+    checked = []
+    real = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    client.post("/login", data={"login": "nobody", "password": "whatever!"})
+    client.post("/login", data={"login": "mia", "password": "whatever!"})
+    assert len(checked) == 2
+    assert checked[0].split("$")[0] == checked[1].split("$")[0]  # same scheme and cost

@@ -206,3 +206,17 @@ def test_owner_deletes_server_with_everything_in_it(client, as_user, cast):
     assert db.session.scalar(select(Server.id).where(Server.id == server_id)) is None
     assert db.session.scalar(select(func.count(Channel.id))) == 0
     assert db.session.scalar(select(func.count(Membership.id))) == 0
+
+
+def test_every_form_control_is_labelled_and_columns_are_landmarks(client, as_user, cast):
+    cast.post(cast.owner, "hello")
+    as_user(cast.owner)
+    for path in ("/", f"/servers/{cast.server.id}", "/servers/new", "/login"):
+        page = soup(client.get(path))
+        for control in page.select("input:not([type=hidden]), textarea, select"):
+            labelled = control.get("aria-label") or page.select_one(f"label[for='{control.get('id')}']")
+            assert labelled or control.find_parent("label"), (path, control)
+    page = soup(client.get(f"/servers/{cast.server.id}"))
+    assert page.select_one("nav#servers-column")["aria-label"] == "Servers"
+    assert page.select_one("nav#channels-column")["aria-label"] == "Channels"
+    assert page.select_one("main#messages-column")["aria-label"] == "Messages"

@@ -211,7 +211,7 @@ def test_owner_deletes_server_with_everything_in_it(client, as_user, cast):
 def test_every_form_control_is_labelled_and_columns_are_landmarks(client, as_user, cast):
     cast.post(cast.owner, "hello")
     as_user(cast.owner)
-    for path in ("/", f"/servers/{cast.server.id}", "/servers/new", "/login"):
+    for path in ("/", f"/servers/{cast.server.id}", "/servers/new"):
         page = soup(client.get(path))
         for control in page.select("input:not([type=hidden]), textarea, select"):
             labelled = control.get("aria-label") or page.select_one(f"label[for='{control.get('id')}']")

@@ -36,11 +36,15 @@ def create_app(config_class=configuracion.Config) -> Flask:
 
     from app import auth, chat, errors, health, security, templating
     from app.cli import register_cli
+    from app.realtime import live
+    from app.realtime import views as live_views
     login_manager.init_app(app)
     auth.init_login(login_manager)
     app.register_blueprint(auth.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(live_views.bp)
+    live.init_app(app)
     errors.register(app)
     security.register(app)
     templating.register(app)

@@ -47,8 +47,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Ids are never reused (SQLite would reuse the highest after a delete): pages,
+# events and links name rows by id.
+NO_REUSE = {"sqlite_autoincrement": True}
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (NO_REUSE,)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     username: Mapped[str] = mapped_column(String(32))
@@ -81,6 +87,7 @@ class User(UserMixin, db.Model):
 
 class Server(db.Model):
     __tablename__ = "servers"
+    __table_args__ = (NO_REUSE,)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -105,7 +112,7 @@ ROLE_OWNER, ROLE_ADMIN, ROLE_MEMBER = "owner", "admin", "member"
 
 class Membership(db.Model):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("user_id", "server_id", name="uq_membership_user_server"),)
+    __table_args__ = (UniqueConstraint("user_id", "server_id", name="uq_membership_user_server"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -122,7 +129,7 @@ class Membership(db.Model):
 
 class Channel(db.Model):
     __tablename__ = "channels"
-    __table_args__ = (UniqueConstraint("server_id", "name", name="uq_channel_server_name"),)
+    __table_args__ = (UniqueConstraint("server_id", "name", name="uq_channel_server_name"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
@@ -134,7 +141,7 @@ class Channel(db.Model):
 
 class Message(db.Model):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_channel_id_id", "channel_id", "id"),)
+    __table_args__ = (Index("ix_messages_channel_id_id", "channel_id", "id"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
@@ -157,6 +164,7 @@ class Event(db.Model):
     __table_args__ = (
         Index("ix_events_server_id_id", "server_id", "id"),
         Index("ix_events_user_id_id", "user_id", "id"),
+        NO_REUSE,
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -20,6 +20,7 @@ MATRIX = [
     ("auth.logout", "POST", "/logout", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("health.healthz", "GET", "/healthz", dict(anonymous=200, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("static", "GET", "/static/css/app.css", dict(anonymous=200, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("live.stream", "GET", "/events/stream", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("chat.home", "GET", "/", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("chat.new_server", "GET", "/servers/new", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("chat.create_server", "POST", "/servers", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
@@ -64,6 +65,7 @@ def test_authorization(client, setting, endpoint, method, template, expected, ro
         log_in(client, users[role])
     url = template.format(**ids)
     response = client.open(url, method=method, data={} if method == "POST" else None)
+    response.close()
     want = expected[role]
     if want == LOGIN:
         assert response.status_code == 302

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.errors import render_error
 from app.extensions import limiter
+from app.realtime.events import get_cursor
 from app.services import messages as message_service
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
@@ -30,7 +31,7 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
     """Everything the three columns show, in a constant number of queries."""
     servers = server_service.get_user_servers(current_user)
     context = {"servers": servers, "server": None, "membership": None, "channels": [],
-               "channel": None, "history": None}
+               "channel": None, "history": None, "live_cursor": get_cursor()}
     if server_id is None:
         return context
     membership = server_service.access_membership(current_user, server_id)
@@ -47,10 +48,14 @@ def render_workspace(**context):
     """The chat page, or for htmx the columns that change.
 
     A channel click targets the messages column (its list marks the current
-    channel out of band); a server click targets the channels and messages.
+    channel out of band); a server click targets the channels and messages;
+    live updates refresh the servers or channels column alone.
     """
-    fragment = ("partials/channel_view_swap.html" if htmx_target() == "messages-column"
-                else "partials/server_view_swap.html")
+    fragment = {
+        "messages-column": "partials/channel_view_swap.html",
+        "servers-column": "partials/server_list.html",
+        "channels-column": "partials/channel_list.html",
+    }.get(htmx_target(), "partials/server_view_swap.html")
     return render_page_or_fragment("pages/chat.html", fragment, **context)
 
 

@@ -3,6 +3,8 @@
 Event kinds are constants so the names used by services, templates and the
 stream cannot drift.
 """
+from sqlalchemy import func, select
+
 from app.extensions import db
 from app.models import Event
 
@@ -22,3 +24,8 @@ def record_event(kind: str, *, server_id: int | None = None, channel_id: int | N
                   payload=payload)
     db.session.add(event)
     return event
+
+
+def get_cursor() -> int:
+    """The newest event id: what a page shows is current up to here."""
+    return db.session.scalar(select(func.max(Event.id))) or 0

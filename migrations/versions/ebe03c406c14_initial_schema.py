@@ -29,7 +29,8 @@ def upgrade():
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('created_at', app.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    mysql_charset='utf8mb4'
+    mysql_charset='utf8mb4',
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_server_id_id', ['server_id', 'id'], unique=False)
@@ -50,7 +51,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email'),
     sa.UniqueConstraint('username_key'),
-    mysql_charset='utf8mb4'
+    mysql_charset='utf8mb4',
+    sqlite_autoincrement=True
     )
     op.create_table('servers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -62,7 +64,8 @@ def upgrade():
     sa.Column('created_at', app.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    mysql_charset='utf8mb4'
+    mysql_charset='utf8mb4',
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_servers_owner_id'), ['owner_id'], unique=False)
@@ -77,7 +80,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['server_id'], ['servers.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('server_id', 'name', name='uq_channel_server_name'),
-    mysql_charset='utf8mb4'
+    mysql_charset='utf8mb4',
+    sqlite_autoincrement=True
     )
     op.create_table('memberships',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -89,7 +93,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id', 'server_id', name='uq_membership_user_server'),
-    mysql_charset='utf8mb4'
+    mysql_charset='utf8mb4',
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_memberships_server_id'), ['server_id'], unique=False)
@@ -104,7 +109,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    mysql_charset='utf8mb4'
+    mysql_charset='utf8mb4',
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_author_id'), ['author_id'], unique=False)

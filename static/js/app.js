@@ -84,7 +84,101 @@
     if (target.id === "message-list") scrollToNewest();
   });
 
+
+  // ---- Live updates (one SSE stream per tab, element #live) -----------------
+  var lastEventId = 0;
+  var reconnectDelay = 1000;
+  var wasAtBottom = true;
+
+  function scroller() { return document.getElementById("message-scroller"); }
+  function atBottom() { var s = scroller(); return !s || s.scrollTop > -40; }
+
+  function fetchRegion(target) {
+    // The server answers with the region named by the target (HX-Target).
+    return htmx.ajax("GET", location.pathname + location.search, { target: target, swap: "outerHTML" });
+  }
+
+  function currentServerId() {
+    var column = document.getElementById("channels-column");
+    return column ? column.dataset.serverId : null;
+  }
+
+  function reconnectLater() {
+    // htmx does not retry a failed first connect: start a new stream ourselves.
+    var jitter = reconnectDelay * (0.7 + Math.random() * 0.6);
+    reconnectDelay = Math.min(reconnectDelay * 2, 30000);
+    setTimeout(function () {
+      var old = document.getElementById("live");
+      if (!old) return;
+      var fresh = old.cloneNode(false);
+      var url = new URL(old.getAttribute("hx-sse:connect"), location.href);
+      url.searchParams.set("after", String(Math.max(lastEventId, parseInt(old.dataset.cursor || "0", 10))));
+      fresh.setAttribute("hx-sse:connect", url.pathname + url.search);
+      old.replaceWith(fresh);
+      htmx.process(fresh);
+    }, jitter);
+  }
+
+  document.addEventListener("htmx:sse:after:connection", function () { reconnectDelay = 1000; });
+  ["htmx:error", "htmx:response:error"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (event.target && event.target.id === "live") reconnectLater();
+    });
+  });
+
+  document.addEventListener("htmx:sse:before:message", function () { wasAtBottom = atBottom(); });
+  document.addEventListener("htmx:sse:after:message", function (event) {
+    var message = event.detail && event.detail.message;
+    var id = message ? parseInt(message.id, 10) : NaN;
+    if (id > lastEventId) lastEventId = id;
+    if (message && message.data && message.data.indexOf("hx-upsert") !== -1) {
+      var marker = document.getElementById("new-messages");
+      if (wasAtBottom) { var s = scroller(); if (s) s.scrollTop = 0; }
+      else if (marker) marker.hidden = false;
+    }
+    localiseTimes(document);
+  });
+
+  document.addEventListener("charla:resync", function () {
+    // Too much was missed to replay: fetch the page afresh (a new stream comes with it).
+    htmx.ajax("GET", location.pathname + location.search, { target: "body", swap: "innerHTML" });
+  });
+  document.addEventListener("charla:servers", function () { fetchRegion("#servers-column"); });
+  document.addEventListener("charla:channels", function (event) {
+    if (currentServerId() === String(event.detail.data)) fetchRegion("#channels-column");
+  });
+  document.addEventListener("charla:removed", function (event) {
+    var serverId = String(event.detail.data);
+    if (currentServerId() === serverId) { location.assign("/"); return; }
+    var link = document.getElementById("server-link-" + serverId);
+    if (link) link.closest("li").remove();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("#new-messages")) {
+      var s = scroller(); if (s) s.scrollTop = 0;
+      event.target.closest("#new-messages").hidden = true;
+    }
+  });
+  document.addEventListener("scroll", function (event) {
+    if (event.target.id === "message-scroller" && atBottom()) {
+      var marker = document.getElementById("new-messages");
+      if (marker) marker.hidden = true;
+    }
+  }, true);
+
+  // After a channel is swapped in, catch up on events that arrived while it
+  // was on its way (their parts had no target then and were dropped).
+  document.addEventListener("htmx:after:swap", function () {
+    var column = document.getElementById("messages-column");
+    if (!column || column.dataset.caughtUp) return;
+    column.dataset.caughtUp = "1";
+    if (parseInt(column.dataset.cursor || "0", 10) < lastEventId) fetchRegion("#messages-column");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    var column = document.getElementById("messages-column");
+    if (column) column.dataset.caughtUp = "1";
     localiseTimes(document);
     document.querySelectorAll("#toasts .toast").forEach(function (toast) {
       toast.dataset.timer = "1";

@@ -1,0 +1,170 @@
+"""Per-process fan-out of the events log to the open streams.
+
+One dispatcher (a greenlet under gevent, a thread otherwise) reads new events
+from the table in id order, renders each once per audience and queues the
+same text to every stream that may see it. It wakes when this process
+commits an event, when the broker (Redis) says another process did, and once
+a second regardless, so nothing depends on the broker being up.
+"""
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Event
+from app.realtime import events as kinds
+from app.realtime.render import Renderer
+
+log = logging.getLogger(__name__)
+
+
+class Subscriber:
+    """One open stream: who it is for, what it may see, and its bounded queue."""
+
+    def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int):
+        self.user_id = user_id
+        self.server_ids = set(server_ids)
+        self.locale = locale
+        self.queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self.dropped = False
+
+    def offer(self, frame: str) -> None:
+        """Queue a frame; a reader too slow to keep up is dropped (it resyncs on reconnect)."""
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except queue.Full:
+            self.dropped = True
+
+
+class Hub:
+    POLL_SECONDS = 1.0
+    GAP_WAIT_SECONDS = 3.0
+    BATCH = 500
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.renderer = Renderer(app)
+        self.lock = threading.Lock()
+        self.by_server: dict[int, set[Subscriber]] = defaultdict(set)
+        self.by_user: dict[int, set[Subscriber]] = defaultdict(set)
+        self.cursor = 0
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._gap_since: float | None = None
+
+    # -- streams -------------------------------------------------------------
+    def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int) -> tuple[Subscriber, int]:
+        """Register a stream; returns it with the last event id already dispatched.
+
+        Every event after that id reaches the subscriber's queue, so the
+        stream replays (after, cursor] from the table and then reads its queue.
+        The user's servers are read while the dispatcher is held, so no
+        membership change falls between that read and the cursor.
+        """
+        self.start()
+        with self.lock:
+            subscriber = Subscriber(user_id, load_server_ids(), locale, maxsize)
+            self.by_user[user_id].add(subscriber)
+            for server_id in subscriber.server_ids:
+                self.by_server[server_id].add(subscriber)
+            return subscriber, self.cursor
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        with self.lock:
+            self._discard(self.by_user, subscriber.user_id, subscriber)
+            for server_id in subscriber.server_ids:
+                self._discard(self.by_server, server_id, subscriber)
+
+    def stream_count(self, user_id: int | None = None) -> int:
+        with self.lock:
+            if user_id is not None:
+                return len(self.by_user.get(user_id, ()))
+            return sum(len(subs) for subs in self.by_user.values())
+
+    @staticmethod
+    def _discard(index: dict, key: int, subscriber: Subscriber) -> None:
+        subs = index.get(key)
+        if subs is not None:
+            subs.discard(subscriber)
+            if not subs:
+                del index[key]
+
+    # -- dispatcher ------------------------------------------------------------
+    def start(self) -> None:
+        with self.lock:
+            if self._thread is not None:
+                return
+            with self.app.app_context():
+                self.cursor = db.session.scalar(select(func.max(Event.id))) or 0
+                db.session.remove()
+            self._thread = threading.Thread(target=self._run, name="charla-hub", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.POLL_SECONDS)
+            self._wake.clear()
+            try:
+                self.dispatch_pending()
+            except Exception:
+                log.exception("Live dispatcher failed; retrying from event %s", self.cursor)
+                time.sleep(1)
+
+    def dispatch_pending(self) -> None:
+        """Deliver committed events after the cursor, in id order, without skipping any."""
+        while True:
+            with self.app.app_context():
+                rows = list(db.session.scalars(
+                    select(Event).where(Event.id > self.cursor).order_by(Event.id).limit(self.BATCH)))
+                db.session.remove()
+            if not rows:
+                return
+            for event in rows:
+                if event.id != self.cursor + 1 and not self._gap_expired():
+                    # An earlier id may still be committing (MySQL allocates ids
+                    # before commit); wait a moment rather than skip it.
+                    threading.Timer(0.02, self.wake).start()
+                    return
+                self._gap_since = None
+                self.deliver(event)
+            if len(rows) < self.BATCH:
+                return
+
+    def _gap_expired(self) -> bool:
+        now = time.monotonic()
+        if self._gap_since is None:
+            self._gap_since = now
+        return now - self._gap_since > self.GAP_WAIT_SECONDS
+
+    def deliver(self, event: Event) -> None:
+        """Update who sees what, then queue the event's frames."""
+        with self.lock:
+            if event.kind == kinds.MEMBER_JOINED and event.user_id is not None:
+                for sub in self.by_user.get(event.user_id, ()):
+                    sub.server_ids.add(event.server_id)
+                    self.by_server[event.server_id].add(sub)
+            targets = set(self.by_server.get(event.server_id, ())) if event.server_id is not None else set()
+            if event.user_id is not None:
+                targets |= self.by_user.get(event.user_id, set())
+            if event.kind == kinds.MEMBER_LEFT and event.user_id is not None:
+                for sub in self.by_user.get(event.user_id, ()):
+                    sub.server_ids.discard(event.server_id)
+                    self._discard(self.by_server, event.server_id, sub)
+            elif event.kind == kinds.SERVER_DELETED:
+                for sub in self.by_server.pop(event.server_id, ()):
+                    sub.server_ids.discard(event.server_id)
+            self.cursor = event.id
+        if targets:
+            frames = self.renderer.frames(event)
+            for sub in targets:
+                sub.offer(frames.for_subscriber(sub))

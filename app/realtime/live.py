@@ -1,0 +1,51 @@
+"""The live machinery of one process: hub, broker, and the after-commit hook."""
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from app.models import Event
+from app.realtime.broker import LocalBroker, RedisBroker
+from app.realtime.hub import Hub
+
+_PENDING = "charla_new_events"
+
+
+class Live:
+    def __init__(self, app: Flask):
+        self.hub = Hub(app)
+        url = app.config.get("REDIS_URL")
+        self.broker = RedisBroker(self.hub, url) if url else LocalBroker(self.hub)
+
+    def start(self) -> None:
+        self.hub.start()
+        self.broker.start()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["charla_live"] = Live(app)
+
+
+def get_live() -> Live:
+    return current_app.extensions["charla_live"]
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _remember_new_events(session, flush_context):
+    for obj in session.new:
+        if isinstance(obj, Event):
+            session.info.setdefault(_PENDING, []).append(obj)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _publish_after_commit(session):
+    """Only committed events are announced; the broker never runs ahead of the log."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        live = current_app.extensions.get("charla_live") if has_app_context() else None
+        if live is not None:
+            live.broker.publish(max(event.id for event in pending))
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,111 @@
+"""Turn an event into SSE frames: rendered once per audience, not per stream.
+
+An audience is what changes the HTML: whether the viewer wrote the message
+(edit and delete controls) or is the event's subject, and the language.
+Frames swap by element id, so a replayed or repeated frame changes nothing.
+"""
+from flask import Flask, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Event, Message, Server
+from app.realtime import events as kinds
+from app.services.messages import continues_group, get_previous
+
+# Named events: dispatched as DOM events on the stream element; app.js acts.
+RESYNC = "charla:resync"
+SERVERS_CHANGED = "charla:servers"
+CHANNELS_CHANGED = "charla:channels"
+REMOVED = "charla:removed"
+
+
+def sse_frame(event_id: int | None, data: str = "", name: str | None = None) -> str:
+    """One SSE message; `data` may span lines."""
+    lines = [] if event_id is None else [f"id: {event_id}"]
+    if name:
+        lines.append(f"event: {name}")
+    lines.extend(f"data: {line}" for line in data.split("\n"))
+    return "\n".join(lines) + "\n\n"
+
+
+class Frames:
+    """The frames of one event, rendered lazily and cached per audience."""
+
+    def __init__(self, renderer: "Renderer", event: Event, loaded: dict):
+        self.renderer = renderer
+        self.event = event
+        self.loaded = loaded
+        self.cache: dict[tuple, str] = {}
+
+    def for_subscriber(self, sub) -> str:
+        key = self.audience(sub.user_id) + (sub.locale,)
+        frame = self.cache.get(key)
+        if frame is None:
+            frame = self.cache[key] = self.renderer.render(self.event, self.loaded, sub.user_id, sub.locale)
+        return frame
+
+    def audience(self, user_id: int) -> tuple:
+        message = self.loaded.get("message")
+        if message is not None:
+            return ("author" if message.author_id == user_id else "reader",)
+        return ("subject" if self.event.user_id == user_id else "member",)
+
+
+class Renderer:
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def frames(self, event: Event) -> Frames:
+        with self.app.app_context():
+            loaded = self.load(event)
+            db.session.remove()
+        return Frames(self, event, loaded)
+
+    @staticmethod
+    def load(event: Event) -> dict:
+        """What the event's HTML shows, read once for every audience."""
+        if event.kind in (kinds.MESSAGE_CREATED, kinds.MESSAGE_EDITED):
+            message = db.session.scalar(select(Message).options(joinedload(Message.author))
+                                        .where(Message.id == event.payload.get("message_id")))
+            grouped = False
+            if message is not None and event.kind == kinds.MESSAGE_CREATED:
+                grouped = continues_group(get_previous(message), message)
+            return {"message": message, "grouped": grouped}
+        if event.kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT):
+            server = db.session.get(Server, event.server_id)
+            return {"server": server}
+        return {}
+
+    def render(self, event: Event, loaded: dict, viewer_id: int, locale: str) -> str:
+        kind = event.kind
+        if kind in (kinds.MESSAGE_CREATED, kinds.MESSAGE_EDITED):
+            message = loaded["message"]
+            if message is None:  # deleted before we got to it; its delete event follows
+                return sse_frame(event.id)
+            return sse_frame(event.id, render_template_standalone(
+                self.app, "partials/live/message.html", locale, message=message, grouped=loaded["grouped"],
+                viewer_id=viewer_id, created=kind == kinds.MESSAGE_CREATED))
+        if kind == kinds.MESSAGE_DELETED:
+            return sse_frame(event.id, render_template_standalone(
+                self.app, "partials/live/message_deleted.html", locale, message_id=event.payload["message_id"]))
+        if kind == kinds.CHANNEL_CREATED:
+            return sse_frame(event.id, str(event.server_id), CHANNELS_CHANGED)
+        if kind == kinds.SERVER_DELETED:
+            return sse_frame(event.id, str(event.server_id), REMOVED)
+        if kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT):
+            if event.user_id == viewer_id:
+                name = SERVERS_CHANGED if kind == kinds.MEMBER_JOINED else REMOVED
+                return sse_frame(event.id, str(event.server_id), name)
+            server = loaded["server"]
+            if server is None:
+                return sse_frame(event.id)
+            return sse_frame(event.id, render_template_standalone(
+                self.app, "partials/live/member_count.html", locale, server=server))
+        return sse_frame(event.id)
+
+
+def render_template_standalone(app: Flask, template: str, locale: str, **context) -> str:
+    with app.test_request_context("/"), force_locale(locale):
+        return render_template(template, **context)

@@ -1,0 +1,92 @@
+"""The SSE stream: one per tab, replaying what the tab missed, then live."""
+import logging
+import queue
+
+from flask import Blueprint, Response, request
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from app.errors import render_error
+from app.extensions import db
+from app.models import Event, Membership
+from app.realtime.live import get_live
+from app.realtime.render import RESYNC, sse_frame
+
+bp = Blueprint("live", __name__)
+log = logging.getLogger(__name__)
+
+REPLAY_LIMIT = 500
+HEARTBEAT_SECONDS = 20
+RETRY_MS = 2000
+QUEUE_SIZE = 1000
+MAX_STREAMS_PER_USER = 20
+
+
+def last_event_id() -> int | None:
+    """Where the tab stands: Last-Event-ID on reconnects, ?after= on the first connect."""
+    value = request.headers.get("Last-Event-ID") or request.args.get("after") or ""
+    return int(value) if value.isdigit() else None
+
+
+def replay(user_id: int, server_ids: set[int], after: int, until: int) -> list[Event] | None:
+    """Events in (after, until] the user may see, in order; None when too many to replay."""
+    if until - after > 50 * REPLAY_LIMIT:
+        return None
+    visible = Event.user_id == user_id
+    if server_ids:
+        visible = or_(visible, Event.server_id.in_(server_ids))
+    rows = list(db.session.scalars(select(Event).where(Event.id > after, Event.id <= until, visible)
+                                   .order_by(Event.id).limit(REPLAY_LIMIT + 1)))
+    return None if len(rows) > REPLAY_LIMIT else rows
+
+
+@bp.get("/events/stream")
+def stream():
+    """text/event-stream of every change this user may see."""
+    live = get_live()
+    live.start()
+    user_id = current_user.id
+    if live.hub.stream_count(user_id) >= MAX_STREAMS_PER_USER:
+        return render_error(429)
+    after = last_event_id()
+    locale = str(get_locale())
+
+    def load_server_ids() -> set[int]:
+        return set(db.session.scalars(select(Membership.server_id).where(Membership.user_id == user_id)))
+
+    subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, QUEUE_SIZE)
+    try:
+        opening = [f"retry: {RETRY_MS}\n: charla stream\n\n"]
+        if after is not None and after != cursor:
+            events = replay(user_id, subscriber.server_ids, after, cursor) if after < cursor else None
+            if events is None:
+                opening.append(sse_frame(cursor, "", RESYNC))
+            else:
+                opening.extend(live.hub.renderer.frames(event).for_subscriber(subscriber) for event in events)
+                if not events or events[-1].id != cursor:
+                    opening.append(sse_frame(cursor))
+    except BaseException:
+        live.hub.unsubscribe(subscriber)
+        raise
+    finally:
+        db.session.remove()  # hold no database connection while the stream waits
+
+    def generate():
+        try:
+            yield "".join(opening)
+            while True:
+                try:
+                    frame = subscriber.queue.get(timeout=HEARTBEAT_SECONDS)
+                except queue.Empty:  # nothing new: keep the connection warm
+                    yield ": heartbeat\n\n"
+                    continue
+                yield frame
+                if subscriber.dropped and subscriber.queue.empty():
+                    log.info("Dropped a slow stream of user %s; it resyncs on reconnect", user_id)
+                    return
+        finally:
+            live.hub.unsubscribe(subscriber)
+
+    headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
+    return Response(generate(), mimetype="text/event-stream", headers=headers)

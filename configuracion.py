@@ -91,13 +91,16 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_ENABLED = True
+    RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("en", "es")
 
     MESSAGES_PAGE_SIZE = 50
+    # How often each process reads the events log even without news from the
+    # broker: the safety net when Redis is down.
+    LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1"))
     PROXY_FIX = env_flag("PROXY_FIX", False)
 
 

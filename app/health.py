@@ -1,5 +1,5 @@
 """Health check for load balancers: answers without login."""
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import text
 
 from app.extensions import db
@@ -11,4 +11,5 @@ bp = Blueprint("health", __name__)
 def healthz():
     """200 when the database answers."""
     db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    hub = current_app.extensions["charla_live"].hub
+    return {"status": "ok", "streams": hub.stream_count(), "dispatched": hub.cursor}

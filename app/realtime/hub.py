@@ -44,13 +44,13 @@ class Subscriber:
 
 
 class Hub:
-    POLL_SECONDS = 1.0
     GAP_WAIT_SECONDS = 3.0
     BATCH = 500
 
     def __init__(self, app: Flask):
         self.app = app
         self.renderer = Renderer(app)
+        self.poll_seconds = app.config.get("LIVE_POLL_SECONDS", 1.0)
         self.lock = threading.Lock()
         self.by_server: dict[int, set[Subscriber]] = defaultdict(set)
         self.by_user: dict[int, set[Subscriber]] = defaultdict(set)
@@ -112,7 +112,7 @@ class Hub:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait(self.POLL_SECONDS)
+            self._wake.wait(self.poll_seconds)
             self._wake.clear()
             try:
                 self.dispatch_pending()

@@ -23,7 +23,9 @@ def test_htmx_post_returns_the_message_for_the_list(client, as_user, cast):
     response = client.post(channel_url(cast) + "/messages", data={"content": "  line one\nline two  "},
                            headers=htmx_headers("div#message-list"))
     assert response.status_code == 200
-    article = soup(response).select_one("article.message")
+    upsert = soup(response).select_one("hx-upsert")
+    assert upsert["hx-target"] == f"#message-list[data-channel-id='{cast.channel.id}']"
+    article = upsert.select_one("article.message")
     fresh()
     message = db.session.scalar(select(Message))
     assert article["id"] == f"message-{message.id}"

@@ -171,8 +171,10 @@ def post_message(server_id: int, channel_id: int):
         workspace.update(context)
         return render_template("pages/chat.html", **workspace), 422
     if wants_fragment():
+        # The same upsert-by-id as the live stream's copy: whichever comes
+        # second replaces the first, so the author never sees it twice.
         previous = message_service.get_previous(message)
-        return render_template("partials/message.html", message=message,
+        return render_template("partials/live/message.html", message=message, created=True,
                                grouped=message_service.continues_group(previous, message))
     return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id,
                             _anchor=f"message-{message.id}"), code=303)

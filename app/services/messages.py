@@ -33,7 +33,10 @@ def get_history(channel_id: int, before: int | None = None, limit: int = 50) -> 
     Keyset pagination on (channel_id, id): the cost does not grow with history.
     """
     query = (select(Message).options(joinedload(Message.author))
-             .where(Message.channel_id == channel_id).order_by(Message.id.desc()).limit(limit + 1))
+             .where(Message.channel_id == channel_id).order_by(Message.id.desc()).limit(limit + 1)
+             # MariaDB otherwise uses only the channel_id part of the index for
+             # `id < before` and walks every newer message (measured in bench/).
+             .with_hint(Message, "FORCE INDEX (ix_messages_channel_id_id)", dialect_name="mysql"))
     if before is not None:
         query = query.where(Message.id < before)
     rows = list(db.session.scalars(query))

@@ -69,6 +69,7 @@
       var input = form.querySelector("textarea");
       autosize(input);
       input.focus();
+      scrollToNewest();
     }
   });
 
@@ -79,8 +80,9 @@
       toast.dataset.timer = "1";
       dismissLater(toast);
     });
-    var editing = document.querySelector("form.editing textarea[autofocus]");
-    if (editing && document.activeElement !== editing) focusAtEnd(editing);
+    // htmx focuses [autofocus] itself, caret first; put the caret at the end once.
+    var editing = document.querySelector("form.editing textarea[autofocus]:not([data-caret-set])");
+    if (editing) { editing.setAttribute("data-caret-set", ""); focusAtEnd(editing); }
     if (target.id === "message-list") scrollToNewest();
   });
 

@@ -101,6 +101,12 @@ class Config:
     # How often each process reads the events log even without news from the
     # broker: the safety net when Redis is down.
     LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1"))
+    # A comment this often keeps proxies from closing idle streams and lets
+    # the server notice tabs that went away.
+    LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "20"))
+    # Frames a stream may fall behind before it is dropped (it resyncs on reconnect).
+    LIVE_QUEUE_SIZE = int(os.environ.get("LIVE_QUEUE_SIZE", "1000"))
+    LIVE_MAX_STREAMS_PER_USER = int(os.environ.get("LIVE_MAX_STREAMS_PER_USER", "20"))
     PROXY_FIX = env_flag("PROXY_FIX", False)
 
 

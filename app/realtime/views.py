@@ -2,7 +2,7 @@
 import logging
 import queue
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -17,10 +17,7 @@ bp = Blueprint("live", __name__)
 log = logging.getLogger(__name__)
 
 REPLAY_LIMIT = 500
-HEARTBEAT_SECONDS = 20
 RETRY_MS = 2000
-QUEUE_SIZE = 1000
-MAX_STREAMS_PER_USER = 20
 
 
 def last_event_id() -> int | None:
@@ -47,7 +44,8 @@ def stream():
     live = get_live()
     live.start()
     user_id = current_user.id
-    if live.hub.stream_count(user_id) >= MAX_STREAMS_PER_USER:
+    config = current_app.config
+    if live.hub.stream_count(user_id) >= config["LIVE_MAX_STREAMS_PER_USER"]:
         return render_error(429)
     after = last_event_id()
     locale = str(get_locale())
@@ -55,7 +53,8 @@ def stream():
     def load_server_ids() -> set[int]:
         return set(db.session.scalars(select(Membership.server_id).where(Membership.user_id == user_id)))
 
-    subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, QUEUE_SIZE)
+    subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, config["LIVE_QUEUE_SIZE"])
+    heartbeat = config["LIVE_HEARTBEAT_SECONDS"]
     try:
         opening = [f"retry: {RETRY_MS}\n: charla stream\n\n"]
         if after is not None and after != cursor:
@@ -77,7 +76,7 @@ def stream():
             yield "".join(opening)
             while True:
                 try:
-                    frame = subscriber.queue.get(timeout=HEARTBEAT_SECONDS)
+                    frame = subscriber.queue.get(timeout=heartbeat)
                 except queue.Empty:  # nothing new: keep the connection warm
                     yield ": heartbeat\n\n"
                     continue
@@ -89,4 +88,7 @@ def stream():
             live.hub.unsubscribe(subscriber)
 
     headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
-    return Response(generate(), mimetype="text/event-stream", headers=headers)
+    response = Response(generate(), mimetype="text/event-stream", headers=headers)
+    # Also when the client leaves before the first byte (the generator never ran).
+    response.call_on_close(lambda: live.hub.unsubscribe(subscriber))
+    return response

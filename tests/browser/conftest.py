@@ -24,6 +24,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 DEFAULT_TIMEOUT_MS = 10_000
 
 server_log_key = pytest.StashKey[Path]()
+instance_dir_key = pytest.StashKey[Path]()
 
 
 def pytest_configure(config):
@@ -86,7 +87,8 @@ def live_server(chromium_executable, tmp_path_factory, pytestconfig):
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env.update(CHARLA_INSTANCE_DIR=str(instance), HOST="127.0.0.1", PORT=str(port),
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", RATELIMIT_ENABLED="0")
+    pytestconfig.stash[instance_dir_key] = instance
     base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "run.py"], cwd=ROOT, env=env,
@@ -119,6 +121,12 @@ def live_server(chromium_executable, tmp_path_factory, pytestconfig):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_database(live_server, pytestconfig) -> str:
+    """The live server's SQLite URL, for set-up the UI does not offer yet."""
+    return f"sqlite:///{pytestconfig.stash[instance_dir_key] / 'charla.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -98,6 +98,8 @@ class Config:
     LANGUAGES = ("en", "es")
 
     MESSAGES_PAGE_SIZE = 50
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    AVATAR_MAX_BYTES = 5 * 1024 * 1024
     # How often each process reads the events log even without news from the
     # broker: the safety net when Redis is down.
     LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1"))

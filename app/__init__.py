@@ -2,17 +2,20 @@
 import logging
 
 from flask import Flask, current_app, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import configuracion
+from app.requests import CharlaRequest
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config_class=configuracion.Config) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(configuracion.INSTANCE_DIR))
+    app.request_class = CharlaRequest
     app.config.from_object(config_class)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = configuracion.secret_key()
@@ -34,7 +37,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from app import auth, chat, errors, health, security, templating
+    from app import auth, chat, errors, health, profile, security, templating
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views
@@ -43,6 +46,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(profile.bp)
     app.register_blueprint(live_views.bp)
     live.init_app(app)
     errors.register(app)
@@ -56,6 +60,8 @@ def select_locale() -> str:
     """The browser's preferred language among ours (English outside requests)."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 

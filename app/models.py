@@ -64,8 +64,14 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(64))
     first_name: Mapped[str] = mapped_column(String(64))
     last_name: Mapped[str] = mapped_column(String(64))
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    bio: Mapped[str] = mapped_column(String(190), default="", server_default="")
+    # Preferred language; None follows the browser.
+    locale: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)
+    # Content hash naming the re-encoded avatar files; None shows initials.
+    avatar_key: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
     # Part of the login cookie; rotating it signs out every session of the user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

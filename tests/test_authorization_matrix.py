@@ -37,6 +37,15 @@ MATRIX = [
     ("chat.edit_message", "POST", "/messages/{message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=422, admin=403, owner=403)),
     ("chat.delete_message", "GET", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=200, admin=403, owner=403)),
     ("chat.delete_message", "POST", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=303, admin=403, owner=403)),
+    ("profile.edit", "GET", "/profile", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("profile.personal", "POST", "/profile/personal", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("profile.avatar", "POST", "/profile/avatar", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("profile.remove_avatar", "POST", "/profile/avatar/remove", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
+    ("profile.email", "POST", "/profile/email", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("profile.password", "POST", "/profile/password", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("profile.delete", "POST", "/profile/delete", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("profile.avatar_file", "GET", "/avatars/{avatar}", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("profile.card", "GET", "/users/{author_id}/card", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
 ]
 
 
@@ -52,7 +61,8 @@ def setting(cast):
     message = cast.post(author, "written by the author")
     users = {"outsider": cast.outsider, "member": cast.member, "author": author, "admin": cast.admin,
              "owner": cast.owner}
-    ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id}
+    ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id, "author_id": author.id,
+           "avatar": "0" * 32 + "-64.webp"}
     return users, ids
 
 

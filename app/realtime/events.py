@@ -15,6 +15,8 @@ CHANNEL_CREATED = "channel.created"
 SERVER_DELETED = "server.deleted"
 MEMBER_JOINED = "member.joined"
 MEMBER_LEFT = "member.left"
+USER_UPDATED = "user.updated"
+SESSIONS_REVOKED = "sessions.revoked"
 
 
 def record_event(kind: str, *, server_id: int | None = None, channel_id: int | None = None,

@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 class Subscriber:
     """One open stream: who it is for, what it may see, and its bounded queue."""
 
-    def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int):
+    def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int, fingerprint: str = ""):
         self.user_id = user_id
+        self.fingerprint = fingerprint  # of the session token; a password change closes the others
         self.server_ids = set(server_ids)
         self.locale = locale
         self.queue: queue.Queue = queue.Queue(maxsize=maxsize)
@@ -60,7 +61,8 @@ class Hub:
         self._gap_since: float | None = None
 
     # -- streams -------------------------------------------------------------
-    def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int) -> tuple[Subscriber, int]:
+    def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int,
+                  fingerprint: str = "") -> tuple[Subscriber, int]:
         """Register a stream; returns it with the last event id already dispatched.
 
         Every event after that id reaches the subscriber's queue, so the
@@ -70,7 +72,7 @@ class Hub:
         """
         self.start()
         with self.lock:
-            subscriber = Subscriber(user_id, load_server_ids(), locale, maxsize)
+            subscriber = Subscriber(user_id, load_server_ids(), locale, maxsize, fingerprint)
             self.by_user[user_id].add(subscriber)
             for server_id in subscriber.server_ids:
                 self.by_server[server_id].add(subscriber)
@@ -160,6 +162,8 @@ class Hub:
                 for sub in self.by_user.get(event.user_id, ()):
                     sub.server_ids.discard(event.server_id)
                     self._discard(self.by_server, event.server_id, sub)
+            elif event.kind == kinds.SESSIONS_REVOKED:
+                targets = {sub for sub in targets if sub.fingerprint != event.payload.get("keep")}
             elif event.kind == kinds.SERVER_DELETED:
                 for sub in self.by_server.pop(event.server_id, ()):
                     sub.server_ids.discard(event.server_id)
@@ -168,3 +172,5 @@ class Hub:
             frames = self.renderer.frames(event)
             for sub in targets:
                 sub.offer(frames.for_subscriber(sub))
+                if event.kind == kinds.SESSIONS_REVOKED:
+                    sub.dropped = True  # the stream ends once this frame is sent

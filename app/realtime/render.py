@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Event, Message, Server
+from app.models import Event, Message, Server, User
 from app.realtime import events as kinds
 from app.services.messages import continues_group, get_previous
 
@@ -19,6 +19,7 @@ RESYNC = "charla:resync"
 SERVERS_CHANGED = "charla:servers"
 CHANNELS_CHANGED = "charla:channels"
 REMOVED = "charla:removed"
+SIGNED_OUT = "charla:signed-out"
 
 
 def sse_frame(event_id: int | None, data: str = "", name: str | None = None) -> str:
@@ -50,6 +51,8 @@ class Frames:
         message = self.loaded.get("message")
         if message is not None:
             return ("author" if message.author_id == user_id else "reader",)
+        if self.event.kind == kinds.USER_UPDATED:
+            return ("everyone",)
         return ("subject" if self.event.user_id == user_id else "member",)
 
 
@@ -76,6 +79,8 @@ class Renderer:
         if event.kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT):
             server = db.session.get(Server, event.server_id)
             return {"server": server}
+        if event.kind == kinds.USER_UPDATED:
+            return {"user": db.session.get(User, event.user_id)}
         return {}
 
     def render(self, event: Event, loaded: dict, viewer_id: int, locale: str) -> str:
@@ -90,6 +95,11 @@ class Renderer:
         if kind == kinds.MESSAGE_DELETED:
             return sse_frame(event.id, render_template_standalone(
                 self.app, "partials/live/message_deleted.html", locale, message_id=event.payload["message_id"]))
+        if kind == kinds.USER_UPDATED:
+            return sse_frame(event.id, render_template_standalone(
+                self.app, "partials/live/user.html", locale, user=loaded["user"]))
+        if kind == kinds.SESSIONS_REVOKED:
+            return sse_frame(event.id, "", SIGNED_OUT)
         if kind == kinds.CHANNEL_CREATED:
             return sse_frame(event.id, str(event.server_id), CHANNELS_CHANGED)
         if kind == kinds.SERVER_DELETED:

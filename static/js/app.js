@@ -178,6 +178,34 @@
     if (parseInt(column.dataset.cursor || "0", 10) < lastEventId) fetchRegion("#messages-column");
   });
 
+  // ---- Profile: avatar preview, profile cards, signed out elsewhere ------------
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-preview]") || !input.files[0]) return;
+    var holder = input.form.querySelector("[data-avatar-preview]");
+    if (!holder) return;
+    var img = document.createElement("img");
+    img.className = "avatar avatar-xl";
+    img.alt = "";
+    img.src = URL.createObjectURL(input.files[0]);
+    holder.replaceChildren(img);
+  });
+
+  function closeCard() {
+    var host = document.getElementById("profile-card");
+    if (host) host.replaceChildren();
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-card]")) { closeCard(); return; }
+    var host = document.getElementById("profile-card");
+    if (host && host.firstElementChild && !event.target.closest("#profile-card") &&
+        !event.target.closest("[hx-target='#profile-card']")) closeCard();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeCard();
+  });
+  document.addEventListener("charla:signed-out", function () { location.reload(); });
+
   document.addEventListener("DOMContentLoaded", function () {
     var column = document.getElementById("messages-column");
     if (column) column.dataset.caughtUp = "1";

@@ -1,0 +1,127 @@
+"""The profile page (one form per section), avatars, and profile cards."""
+import re
+
+from flask import (Blueprint, abort, current_app, flash, redirect,
+                   render_template, request, send_from_directory, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth.views import safe_next
+from app.extensions import limiter
+from app.services import avatars, profiles
+from app.services.errors import ValidationFailed
+from app.templating import render_page_or_fragment, wants_fragment
+
+bp = Blueprint("profile", __name__)
+
+AVATAR_NAME = re.compile(r"^[0-9a-f]{32}-(256|64)\.webp$")
+SECTIONS = ("personal", "avatar", "email", "password", "delete")
+
+
+def render_section(section: str, errors: dict | None = None, saved: bool = False, status: int = 200, **extra):
+    """The section alone for htmx; for a plain form, the whole page or back to it."""
+    errors = errors or {}
+    if not errors and not wants_fragment() and saved:
+        flash(_("Saved."))
+        return redirect(safe_next(request.form.get("next")) if request.form.get("next") else url_for("profile.edit"),
+                        code=303)
+    context = {"errors": {section: errors}, "saved": {section: saved}, "values": request.form, **extra}
+    body = render_page_or_fragment("pages/profile.html", f"partials/profile/{section}.html",
+                                   owned=profiles.owned_servers(current_user), **context)[0]
+    return body, status
+
+
+@bp.get("/profile")
+def edit():
+    """Your profile: personal data, avatar, email, password, account."""
+    return render_template("pages/profile.html", errors={}, saved={}, values={},
+                           owned=profiles.owned_servers(current_user))
+
+
+@bp.post("/profile/personal")
+def personal():
+    """Save display name, names, birth date, bio and language."""
+    try:
+        profiles.update_personal(current_user, request.form)
+    except ValidationFailed as failed:
+        return render_section("personal", failed.errors, status=422)
+    return render_section("personal", saved=True)
+
+
+@bp.post("/profile/avatar")
+@limiter.limit("20/hour", key_func=lambda: f"avatar:{current_user.id}")
+def avatar():
+    """Upload a new avatar (JPEG, PNG, WebP or GIF up to 5 MB)."""
+    upload = request.files.get("avatar")
+    data = upload.read(current_app.config["AVATAR_MAX_BYTES"] + 1) if upload else b""
+    try:
+        profiles.set_avatar(current_user, data)
+    except ValidationFailed as failed:
+        return render_section("avatar", failed.errors, status=422)
+    return render_section("avatar", saved=True)
+
+
+@bp.post("/profile/avatar/remove")
+def remove_avatar():
+    """Back to the generated avatar."""
+    profiles.remove_avatar(current_user)
+    return render_section("avatar", saved=True)
+
+
+@bp.post("/profile/email")
+@limiter.limit("10/hour", key_func=lambda: f"email:{current_user.id}")
+def email():
+    """Change the email address (needs the current password)."""
+    try:
+        profiles.change_email(current_user, request.form)
+    except ValidationFailed as failed:
+        return render_section("email", failed.errors, status=422)
+    return render_section("email", saved=True)
+
+
+@bp.post("/profile/password")
+@limiter.limit("10/hour", key_func=lambda: f"password:{current_user.id}")
+def password():
+    """Change the password; every other session is signed out."""
+    remember = "remember_token" in request.cookies
+    try:
+        user = profiles.change_password(current_user._get_current_object(), request.form)
+    except ValidationFailed as failed:
+        return render_section("password", failed.errors, status=422)
+    login_user(user, remember=remember)  # this browser stays signed in with the new token
+    return render_section("password", saved=True)
+
+
+@bp.post("/profile/delete")
+@limiter.limit("10/hour", key_func=lambda: f"delete:{current_user.id}")
+def delete():
+    """Delete the account (needs the password)."""
+    try:
+        profiles.delete_account(current_user, request.form)
+    except ValidationFailed as failed:
+        return render_section("delete", failed.errors, status=422)
+    logout_user()
+    flash(_("Your account has been deleted."))
+    if wants_fragment():
+        return "", 200, {"HX-Redirect": url_for("auth.login")}
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.get("/avatars/<name>")
+def avatar_file(name: str):
+    """An avatar image: fixed type, never sniffed, cached for a year (names change with the image)."""
+    if not AVATAR_NAME.match(name):
+        abort(404)
+    response = send_from_directory(avatars.upload_folder(), name, mimetype="image/webp", max_age=31536000)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/users/<int:user_id>/card")
+def card(user_id: int):
+    """A profile card: who this is and which servers you share."""
+    user, shared = profiles.access_profile_card(current_user, user_id)
+    return render_page_or_fragment("pages/profile_card.html", "partials/profile/card.html",
+                                   user=user, shared=shared)

@@ -1,0 +1,97 @@
+"""Avatar uploads: decided by content, re-encoded, stored under random names.
+
+An upload is opened with Pillow limited to JPEG, PNG, WebP and GIF; anything
+else (SVG, HTML, scripts, polyglots that are not a clean image) is refused.
+The pixel count is checked from the header before any decoding, so a
+decompression bomb costs nothing. Every accepted image is decoded, cropped
+to a centred square and written again as WebP at the sizes the UI uses: no
+metadata (EXIF, GPS, comments) and no trailing bytes survive.
+"""
+import io
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.services.errors import ValidationFailed
+
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+SIZES = (256, 64)
+MAX_PIXELS = 40_000_000  # 6,000 x 6,000 and a bit: any real photo, no bomb
+MIN_SIDE = 16
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "avatars"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def file_name(key: str, size: int) -> str:
+    return f"{key}-{size}.webp"
+
+
+def check_image(data: bytes) -> Image.Image:
+    """The decoded first frame, or ValidationFailed with a message for the user."""
+    if not data:
+        raise ValidationFailed({"avatar": _("Choose an image first.")})
+    if len(data) > current_app.config["AVATAR_MAX_BYTES"]:
+        raise ValidationFailed({"avatar": _("Images can be up to %(n)d MB.",
+                                            n=current_app.config["AVATAR_MAX_BYTES"] // (1024 * 1024))})
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise Image.DecompressionBombError(f"{width}x{height}")
+        image.load()
+    except Image.DecompressionBombError:
+        raise ValidationFailed({"avatar": _("This image has too many pixels. Use one under 6000 x 6000.")})
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ValidationFailed({"avatar": _("This file is not a JPEG, PNG, WebP or GIF image we can read.")})
+    if min(width, height) < MIN_SIDE:
+        raise ValidationFailed({"avatar": _("This image is too small.")})
+    return image
+
+
+def store_avatar(data: bytes) -> str:
+    """Re-encode an upload at every size; returns the random key naming the files."""
+    image = check_image(data)
+    image = ImageOps.exif_transpose(image).convert("RGBA")
+    side = min(image.size)
+    square = ImageOps.fit(image, (side, side), method=Image.Resampling.LANCZOS)
+    renders = {}
+    for size in SIZES:
+        buffer = io.BytesIO()
+        square.resize((size, size), Image.Resampling.LANCZOS).save(buffer, "WEBP", quality=85, method=4)
+        renders[size] = buffer.getvalue()
+    key = secrets.token_hex(16)
+    folder = upload_folder()
+    for size, content in renders.items():
+        write_atomically(folder / file_name(key, size), content)
+    return key
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never half a file."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def remove_avatar_files(key: str | None) -> None:
+    if not key:
+        return
+    folder = upload_folder()
+    for size in SIZES:
+        (folder / file_name(key, size)).unlink(missing_ok=True)

@@ -1,0 +1,177 @@
+"""Profiles: personal data, avatar, email, password, account deletion."""
+import hashlib
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import and_, delete, select, update
+
+from app.extensions import db
+from app.models import ROLE_OWNER, Membership, Server, User, new_token, utcnow
+from app.realtime import events
+from app.services import avatars, passwords
+from app.services.accounts import NAME_MAX
+from app.services.errors import ValidationFailed
+
+BIO_MAX = 190
+LOCALES = ("en", "es")
+
+
+def session_fingerprint(token: str) -> str:
+    """Names a session token in the events log without revealing it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def get_user_servers_ids(user_id: int) -> list[int]:
+    return list(db.session.scalars(select(Membership.server_id).where(Membership.user_id == user_id)))
+
+
+def announce_profile(user: User) -> None:
+    """Every server the user is in hears the new name and avatar (same transaction)."""
+    for server_id in get_user_servers_ids(user.id):
+        events.record_event(events.USER_UPDATED, server_id=server_id, user_id=user.id)
+
+
+def access_profile_card(viewer: User, user_id: int) -> tuple[User, list[Server]]:
+    """A user and the servers the viewer shares with them; 404 for strangers."""
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        abort(404)
+    mine = select(Membership.server_id).where(Membership.user_id == viewer.id)
+    shared = list(db.session.scalars(
+        select(Server).join(Membership, and_(Membership.server_id == Server.id, Membership.user_id == user_id))
+        .where(Server.id.in_(mine)).order_by(Server.name)))
+    if user.id != viewer.id and not shared:
+        abort(404)
+    return user, shared
+
+
+def update_personal(user: User, data) -> User:
+    values = {key: (data.get(key) or "").strip() for key in
+              ("display_name", "first_name", "last_name", "birth_date", "bio", "locale")}
+    errors = {}
+    for field, label in (("display_name", _("Display name")), ("first_name", _("First name")),
+                         ("last_name", _("Last name"))):
+        if not values[field]:
+            errors[field] = _("%(field)s is required.", field=label)
+        elif len(values[field]) > NAME_MAX:
+            errors[field] = _("%(field)s must be at most %(n)d characters.", field=label, n=NAME_MAX)
+    birth = None
+    if values["birth_date"]:
+        try:
+            birth = date.fromisoformat(values["birth_date"])
+        except ValueError:
+            errors["birth_date"] = _("Enter your birth date.")
+        else:
+            if birth > date.today() or birth.year < date.today().year - 130:
+                errors["birth_date"] = _("Enter a real birth date.")
+    if len(values["bio"]) > BIO_MAX:
+        errors["bio"] = _("At most %(n)d characters.", n=BIO_MAX)
+    if values["locale"] not in ("",) + LOCALES:
+        errors["locale"] = _("Choose a language from the list.")
+    if errors:
+        raise ValidationFailed(errors)
+    announce = values["display_name"] != user.display_name
+    user.display_name, user.first_name, user.last_name = (values["display_name"], values["first_name"],
+                                                          values["last_name"])
+    user.birth_date, user.bio, user.locale = birth, values["bio"], values["locale"] or None
+    if announce:
+        announce_profile(user)
+    db.session.commit()
+    return user
+
+
+def set_avatar(user: User, data: bytes) -> User:
+    """Store a new avatar (validated and re-encoded) and drop the old files."""
+    old = user.avatar_key
+    user.avatar_key = avatars.store_avatar(data)
+    announce_profile(user)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        avatars.remove_avatar_files(user.avatar_key)
+        raise
+    avatars.remove_avatar_files(old)
+    return user
+
+
+def remove_avatar(user: User) -> User:
+    old = user.avatar_key
+    if old:
+        user.avatar_key = None
+        announce_profile(user)
+        db.session.commit()
+        avatars.remove_avatar_files(old)
+    return user
+
+
+def check_current_password(user: User, password: str | None) -> None:
+    if not passwords.verify(user.password_hash, password or ""):
+        raise ValidationFailed({"current_password": _("That is not your current password.")})
+
+
+def change_email(user: User, data) -> User:
+    check_current_password(user, data.get("current_password"))
+    try:
+        email = validate_email((data.get("email") or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationFailed({"email": _("Enter a valid email address.")})
+    if email != user.email and db.session.scalar(select(User.id).where(User.email == email)):
+        raise ValidationFailed({"email": _("An account with this email already exists.")})
+    user.email = email
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, data) -> User:
+    """New password; every other session of the user is signed out and its streams closed."""
+    check_current_password(user, data.get("current_password"))
+    new = data.get("new_password") or ""
+    if len(new) < passwords.MIN_LENGTH:
+        raise ValidationFailed({"new_password": _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)})
+    if len(new) > passwords.MAX_LENGTH:
+        raise ValidationFailed({"new_password": _("Use at most %(n)d characters.", n=passwords.MAX_LENGTH)})
+    if passwords.is_common(new) or new.lower() in {user.username.lower(), user.email}:
+        raise ValidationFailed({"new_password": _("This password is too easy to guess. Choose another.")})
+    user.password_hash = passwords.hash_password(new)
+    user.session_token = new_token()
+    events.record_event(events.SESSIONS_REVOKED, user_id=user.id,
+                        keep=session_fingerprint(user.session_token))
+    db.session.commit()
+    return user
+
+
+def owned_servers(user: User) -> list[Server]:
+    return list(db.session.scalars(
+        select(Server).join(Membership, Membership.server_id == Server.id)
+        .where(Membership.user_id == user.id, Membership.role == ROLE_OWNER).order_by(Server.name)))
+
+
+def delete_account(user: User, data) -> None:
+    """Erase the person: memberships end, messages stay as "Deleted user"."""
+    check_current_password(user, data.get("password"))
+    owned = owned_servers(user)
+    if owned:
+        raise ValidationFailed({"password": _("Delete or hand over your servers first: %(names)s.",
+                                              names=", ".join(server.name for server in owned))})
+    for server_id in get_user_servers_ids(user.id):
+        db.session.execute(update(Server).where(Server.id == server_id)
+                           .values(member_count=Server.member_count - 1))
+        events.record_event(events.MEMBER_LEFT, server_id=server_id, user_id=user.id)
+        events.record_event(events.USER_UPDATED, server_id=server_id, user_id=user.id)
+    db.session.execute(delete(Membership).where(Membership.user_id == user.id))
+    old_avatar = user.avatar_key
+    placeholder = f"deleted-{user.id}"
+    user.username = user.username_key = placeholder
+    user.email = f"{placeholder}@deleted.invalid"
+    user.display_name = "Deleted user"  # shown translated by the templates
+    user.first_name = user.last_name = user.bio = ""
+    user.birth_date = user.locale = user.avatar_key = None
+    user.password_hash = "!"  # matches no password
+    user.session_token = new_token()
+    user.deleted_at = utcnow()
+    events.record_event(events.SESSIONS_REVOKED, user_id=user.id, keep="")
+    db.session.commit()
+    avatars.remove_avatar_files(old_avatar)

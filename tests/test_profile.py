@@ -1,0 +1,275 @@
+"""Profiles and avatars: uploads judged by content, profile sections, sessions, deletion."""
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Event, Membership, Message, Server, User
+from app.realtime import events
+from tests.conftest import PASSWORD, fresh, htmx_headers, log_in, make_user, soup
+
+
+def image_bytes(fmt="PNG", size=(300, 200), colour=(200, 30, 30), **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, fmt, **save)
+    return buffer.getvalue()
+
+
+def jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (120, 90), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (40.0, 25.0, 0.0), 3: "W", 4: (3.0, 42.0, 0.0)}  # GPSInfo
+    exif[0x010E] = "secret location comment"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def png_bomb(width=20000, height=20000) -> bytes:
+    """A valid PNG header claiming 20000x20000 with a tiny compressed body."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    body = zlib.compress(b"\x00" * (width * 3 + 1) * 10)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def upload(client, data: bytes, name="me.png", htmx=True):
+    headers = htmx_headers("section#profile-avatar") if htmx else {}
+    return client.post("/profile/avatar", data={"avatar": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data", headers=headers)
+
+
+@pytest.fixture
+def uploads(app, tmp_path):
+    previous = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    yield tmp_path / "avatars"
+    app.config["UPLOAD_FOLDER"] = previous
+
+
+def stored(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+BAD_UPLOADS = [
+    ("text file named .png", b"just some text, not an image", "a.png", "not a JPEG, PNG, WebP or GIF"),
+    ("truncated PNG", image_bytes("PNG")[:60], "t.png", "not a JPEG, PNG, WebP or GIF"),
+    ("truncated JPEG", image_bytes("JPEG")[:200], "t.jpg", "not a JPEG, PNG, WebP or GIF"),
+    ("SVG with script", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "x.svg",
+     "not a JPEG, PNG, WebP or GIF"),
+    ("HTML page", b"<!doctype html><script>alert(1)</script>", "x.gif", "not a JPEG, PNG, WebP or GIF"),
+    ("GIF/JS polyglot", b"GIF89a/*\x01\x00\x01\x00\x00\x00\x00*/=alert(1)//;", "p.gif", "not a JPEG, PNG, WebP or GIF"),
+    ("20000x20000 bomb", png_bomb(), "bomb.png", "too many pixels"),
+    ("empty", b"", "e.png", "Choose an image first."),
+]
+
+
+@pytest.mark.parametrize("label, data, name, message", BAD_UPLOADS, ids=[b[0] for b in BAD_UPLOADS])
+def test_bad_uploads_are_refused_and_nothing_is_stored(client, as_user, uploads, label, data, name, message):
+    as_user(make_user("mia"))
+    response = upload(client, data, name)
+    assert response.status_code == 422
+    assert message in soup(response).select_one("#a-e-avatar").text
+    assert stored(uploads) == []
+    fresh()
+    assert db.session.scalar(select(User.avatar_key).where(User.username == "mia")) is None
+    assert client.get("/profile").status_code == 200  # still serving
+
+
+def test_a_png_with_html_appended_is_re_encoded_clean(client, as_user, uploads):
+    as_user(make_user("mia"))
+    response = upload(client, image_bytes("PNG") + b"<html><script>alert(1)</script></html>")
+    assert response.status_code == 200
+    files = stored(uploads)
+    assert len(files) == 2
+    for name in files:
+        content = (uploads / name).read_bytes()
+        assert b"<script>" not in content and content[:4] == b"RIFF"
+
+
+def test_over_the_byte_limit_is_413_before_reading(client, as_user, uploads, app):
+    as_user(make_user("mia"))
+    big = b"\x00" * (app.config["AVATAR_MAX_BYTES"] + 100 * 1024)
+    response = upload(client, big, htmx=False)
+    assert response.status_code == 413
+    assert stored(uploads) == []
+
+
+def test_jpeg_with_gps_is_accepted_and_the_exif_is_gone(client, as_user, uploads):
+    user = make_user("mia")
+    as_user(user)
+    response = upload(client, jpeg_with_gps(), "holiday.jpg")
+    assert response.status_code == 200
+    fresh()
+    key = db.session.scalar(select(User.avatar_key).where(User.id == user.id))
+    assert stored(uploads) == [f"{key}-256.webp", f"{key}-64.webp"]
+    for size in (256, 64):
+        content = (uploads / f"{key}-{size}.webp").read_bytes()
+        image = Image.open(io.BytesIO(content))
+        assert image.size == (size, size)
+        assert not image.getexif() and b"secret location" not in content
+    served = client.get(f"/avatars/{key}-64.webp")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == "image/webp"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "immutable" in served.headers["Cache-Control"]
+    assert "default-src 'none'" in served.headers["Content-Security-Policy"]
+    assert soup(response).select_one(f"img.avatar-xl")["src"] == f"/avatars/{key}-256.webp"
+
+
+def test_replacing_and_removing_an_avatar_cleans_old_files(client, as_user, uploads):
+    as_user(make_user("mia"))
+    upload(client, image_bytes("PNG"))
+    first = stored(uploads)
+    upload(client, image_bytes("WEBP", colour=(0, 200, 0)), "new.webp")
+    second = stored(uploads)
+    assert len(second) == 2 and not set(first) & set(second)
+    response = client.post("/profile/avatar/remove", headers=htmx_headers("section#profile-avatar"))
+    assert response.status_code == 200 and stored(uploads) == []
+    assert soup(response).select_one("span.avatar-xl").text == "M"
+
+
+def test_avatar_names_are_checked(client, as_user):
+    as_user(make_user("mia"))
+    assert client.get("/avatars/..%2F..%2Fsecret_key").status_code == 404
+    assert client.get("/avatars/notahash-64.webp").status_code == 404
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("display_name", "", "Display name is required."),
+    ("first_name", "x" * 65, "at most 64"),
+    ("birth_date", "3000-01-01", "real birth date"),
+    ("bio", "b" * 191, "At most 190"),
+    ("locale", "fr", "Choose a language"),
+])
+def test_personal_data_validation(client, as_user, field, value, message):
+    user = make_user("mia")
+    as_user(user)
+    data = {"display_name": "Mia", "first_name": "Mia", "last_name": "Rossi", "birth_date": "", "bio": "", "locale": ""}
+    data[field] = value
+    response = client.post("/profile/personal", data=data, headers=htmx_headers("section#profile-personal"))
+    assert response.status_code == 422
+    section = soup(response).select_one("section#profile-personal")
+    assert message in section.select_one(f"#p-e-{field}").text if field != "locale" else message in section.text
+    fresh()
+    assert db.session.scalar(select(User.first_name).where(User.id == user.id)) == "Test"
+
+
+def test_personal_data_saves_and_announces_the_new_name(client, as_user, cast):
+    as_user(cast.member)
+    start = db.session.scalar(select(func.max(Event.id)))
+    response = client.post("/profile/personal", data={
+        "display_name": "Mia R.", "first_name": "Mia", "last_name": "Rossi", "birth_date": "1991-02-03",
+        "bio": "Reads a lot.", "locale": "es"}, headers=htmx_headers("section#profile-personal"))
+    assert response.status_code == 200
+    assert soup(response).select_one("section#profile-personal .form-ok") is not None
+    fresh()
+    user = db.session.get(User, cast.member.id)
+    assert (user.display_name, user.bio, user.locale) == ("Mia R.", "Reads a lot.", "es")
+    kinds = db.session.scalars(select(Event.kind).where(Event.id > start)).all()
+    assert kinds == [events.USER_UPDATED]
+    assert soup(client.get("/profile")).select_one("html")["lang"] == "es"
+
+
+def test_plain_form_saves_and_redirects(client, as_user):
+    as_user(make_user("mia"))
+    response = client.post("/profile/personal", data={"display_name": "M", "first_name": "M", "last_name": "R"})
+    assert response.status_code == 303 and response.headers["Location"] == "/profile"
+
+
+def test_email_and_password_need_the_current_password(client, as_user):
+    user = make_user("mia")
+    as_user(user)
+    wrong = client.post("/profile/email", data={"email": "new@example.com", "current_password": "nope"},
+                        headers=htmx_headers("section"))
+    assert wrong.status_code == 422
+    assert "not your current password" in soup(wrong).select_one("#m-e-current_password").text
+    ok = client.post("/profile/email", data={"email": "New@Example.com", "current_password": PASSWORD})
+    assert ok.status_code == 303
+    weak = client.post("/profile/password", data={"current_password": PASSWORD, "new_password": "password123"},
+                       headers=htmx_headers("section"))
+    assert "too easy" in soup(weak).select_one("#w-e-new_password").text
+    fresh()
+    assert db.session.scalar(select(User.email).where(User.id == user.id)) == "new@example.com"
+
+
+def test_password_change_signs_out_every_other_session(app, client, as_user):
+    user = make_user("mia")
+    other = app.test_client()
+    log_in(other, user)
+    as_user(user)
+    assert other.get("/").status_code == 200
+    response = client.post("/profile/password", data={"current_password": PASSWORD,
+                                                      "new_password": "a brand new secret"})
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200  # this browser stays in
+    assert other.get("/").status_code == 302  # the other is sent to login
+    fresh()
+    revoked = db.session.scalar(select(Event).where(Event.kind == events.SESSIONS_REVOKED))
+    assert revoked.user_id == user.id and revoked.payload["keep"] != ""
+    assert user.session_token not in str(revoked.payload)
+
+
+def test_profile_card_shows_shared_servers_and_hides_strangers(client, as_user, cast):
+    as_user(cast.member)
+    card = soup(client.get(f"/users/{cast.owner.id}/card", headers=htmx_headers("div#profile-card")))
+    assert card.select_one("h2").text == "Olivia"
+    assert card.select_one(".username").text == "@olivia"
+    assert [a.text for a in card.select(".shared-servers a")] == ["Book Club"]
+    assert client.get(f"/users/{cast.outsider.id}/card").status_code == 404
+    page = soup(client.get(f"/servers/{cast.server.id}"))
+    cast.post(cast.owner, "hi")
+    link = soup(client.get(f"/servers/{cast.server.id}")).select_one(".message .author")
+    assert link["hx-get"] == f"/users/{cast.owner.id}/card" and link["hx-target"] == "#profile-card"
+    assert page.select_one("#profile-card") is not None
+
+
+def test_nobody_edits_someone_elses_profile(client, as_user, cast):
+    """Every profile endpoint acts on the logged-in user only: there is no user id to change."""
+    as_user(cast.member)
+    client.post("/profile/personal", data={"display_name": "Hacked", "first_name": "H", "last_name": "H",
+                                           "user_id": cast.owner.id})
+    fresh()
+    assert db.session.scalar(select(User.display_name).where(User.id == cast.owner.id)) == "Olivia"
+
+
+def test_owner_must_delete_servers_before_deleting_the_account(client, as_user, cast):
+    as_user(cast.owner)
+    page = soup(client.get("/profile"))
+    assert "Book Club" in page.select_one("#owned-servers").text
+    response = client.post("/profile/delete", data={"password": PASSWORD}, headers=htmx_headers("section"))
+    assert response.status_code == 422
+    assert "Book Club" in soup(response).select_one("#d-e-password").text
+
+
+def test_deleting_the_account_leaves_no_personal_data(app, client, as_user, cast, uploads):
+    as_user(cast.member)
+    upload(client, image_bytes("PNG"))
+    cast.post(cast.member, "my words stay")
+    wrong = client.post("/profile/delete", data={"password": "nope"})
+    assert wrong.status_code == 422
+    response = client.post("/profile/delete", data={"password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+    fresh()
+    user = db.session.get(User, cast.member.id)
+    assert user.deleted_at is not None
+    personal = (user.username, user.email, user.display_name, user.first_name, user.last_name, user.bio,
+                user.birth_date, user.avatar_key, user.locale)
+    assert "mia" not in " ".join(str(v).lower() for v in personal)
+    assert (user.first_name, user.last_name, user.bio, user.birth_date, user.avatar_key) == ("", "", "", None, None)
+    assert stored(uploads) == []
+    assert db.session.scalar(select(func.count(Membership.id)).where(Membership.user_id == user.id)) == 0
+    assert db.session.scalar(select(Server.member_count).where(Server.id == cast.server.id)) == 2
+    assert db.session.scalar(select(func.count(Message.id)).where(Message.author_id == user.id)) == 1
+    log_in(client, cast.owner)
+    article = soup(client.get(f"/servers/{cast.server.id}")).select_one(".message")
+    assert article.select_one(".author").text == "Deleted user"
+    assert article.select_one(".avatar").text == "?"
+    for login in ("mia", "mia@example.com", f"deleted-{user.id}"):
+        assert app.test_client().post("/login", data={"login": login, "password": PASSWORD}).status_code == 401

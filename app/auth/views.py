@@ -1,8 +1,9 @@
 """Views for registration, login and logout."""
+import secrets
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template,
-                   request, url_for)
+                   request, session, url_for)
 from flask_babel import gettext as _
 from flask_login import (LoginManager, current_user, login_required,
                          login_user, logout_user)
@@ -46,6 +47,12 @@ def require_login():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     return None
+
+
+def browser_session_id() -> str:
+    """A random name for this browser's session (not a credential): lets a
+    password change close every stream but this browser's."""
+    return session.setdefault("sid", secrets.token_hex(8))
 
 
 def safe_next(target: str | None) -> str:

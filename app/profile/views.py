@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.auth.views import safe_next
+from app.auth.views import browser_session_id, safe_next
 from app.extensions import limiter
 from app.services import avatars, profiles
 from app.services.errors import ValidationFailed
@@ -85,7 +85,7 @@ def password():
     """Change the password; every other session is signed out."""
     remember = "remember_token" in request.cookies
     try:
-        user = profiles.change_password(current_user._get_current_object(), request.form)
+        user = profiles.change_password(current_user._get_current_object(), request.form, browser_session_id())
     except ValidationFailed as failed:
         return render_section("password", failed.errors, status=422)
     login_user(user, remember=remember)  # this browser stays signed in with the new token

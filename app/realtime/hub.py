@@ -28,7 +28,7 @@ class Subscriber:
 
     def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int, fingerprint: str = ""):
         self.user_id = user_id
-        self.fingerprint = fingerprint  # of the session token; a password change closes the others
+        self.fingerprint = fingerprint  # the browser session's id: a password change closes the others
         self.server_ids = set(server_ids)
         self.locale = locale
         self.queue: queue.Queue = queue.Queue(maxsize=maxsize)

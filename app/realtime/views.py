@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Event, Membership
 from app.realtime.live import get_live
 from app.realtime.render import RESYNC, sse_frame
-from app.services.profiles import session_fingerprint
+from app.auth.views import browser_session_id
 
 bp = Blueprint("live", __name__)
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def stream():
         return set(db.session.scalars(select(Membership.server_id).where(Membership.user_id == user_id)))
 
     subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, config["LIVE_QUEUE_SIZE"],
-                                            session_fingerprint(current_user.session_token))
+                                            browser_session_id())
     heartbeat = config["LIVE_HEARTBEAT_SECONDS"]
     try:
         opening = [f"retry: {RETRY_MS}\n: charla stream\n\n"]

@@ -1,5 +1,4 @@
 """Profiles: personal data, avatar, email, password, account deletion."""
-import hashlib
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,11 +15,6 @@ from app.services.errors import ValidationFailed
 
 BIO_MAX = 190
 LOCALES = ("en", "es")
-
-
-def session_fingerprint(token: str) -> str:
-    """Names a session token in the events log without revealing it."""
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 def get_user_servers_ids(user_id: int) -> list[int]:
@@ -125,8 +119,11 @@ def change_email(user: User, data) -> User:
     return user
 
 
-def change_password(user: User, data) -> User:
-    """New password; every other session of the user is signed out and its streams closed."""
+def change_password(user: User, data, keep_session: str) -> User:
+    """New password; every other session of the user is signed out and its streams closed.
+
+    `keep_session` names the browser session that asked (its streams stay open).
+    """
     check_current_password(user, data.get("current_password"))
     new = data.get("new_password") or ""
     if len(new) < passwords.MIN_LENGTH:
@@ -137,8 +134,7 @@ def change_password(user: User, data) -> User:
         raise ValidationFailed({"new_password": _("This password is too easy to guess. Choose another.")})
     user.password_hash = passwords.hash_password(new)
     user.session_token = new_token()
-    events.record_event(events.SESSIONS_REVOKED, user_id=user.id,
-                        keep=session_fingerprint(user.session_token))
+    events.record_event(events.SESSIONS_REVOKED, user_id=user.id, keep=keep_session)
     db.session.commit()
     return user
 

@@ -20,6 +20,11 @@ def test_register_logs_in_and_lands_on_avatar_step(client):
     page = soup(client.get("/welcome"))
     assert "New User" in page.select_one("h1").text
     assert page.select_one(".avatar-preview .avatar").text.strip() == "NU"
+    step = page.select_one("section#profile-avatar form")
+    assert step["action"] == "/profile/avatar" and step["enctype"] == "multipart/form-data"
+    assert step.select_one("input[type=file][name=avatar]")["accept"].startswith("image/jpeg")
+    assert step.select_one("input[name=next]")["value"] == "/"
+    assert [a.text for a in page.select("main a.button")] == ["Skip for now", "Continue to Charla"]
     user = db.session.scalar(select(User).where(User.username == "new.user_1"))
     assert user.email == "new.user@example.com"
     assert user.password_hash != VALID["password"] and user.password_hash.startswith("scrypt:")

@@ -97,6 +97,8 @@ class Server(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The name folded for search (lower case, no accents): "cafe" finds "Café".
+    name_key: Mapped[str] = mapped_column(String(100), default="", server_default="", index=True)
     description: Mapped[str] = mapped_column(String(500), default="")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -111,6 +113,16 @@ class Server(db.Model):
     @property
     def avatar_colour(self) -> int:
         return self.id % 8
+
+
+class ServerTerm(db.Model):
+    """Each word of a server's folded name, so a word-prefix search uses an index."""
+
+    __tablename__ = "server_terms"
+    __table_args__ = (Index("ix_server_terms_term", "term", "server_id"),)
+
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 ROLE_OWNER, ROLE_ADMIN, ROLE_MEMBER = "owner", "admin", "member"

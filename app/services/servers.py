@@ -9,8 +9,9 @@ from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.models import (ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message,
-                        Server, User)
+                        Server, ServerTerm, User)
 from app.realtime import events
+from app.services import search
 from app.services.errors import ValidationFailed
 
 SERVER_NAME_MAX = 100
@@ -76,6 +77,7 @@ def create_server(user: User, data) -> Server:
                     member_count=1)
     db.session.add(server)
     db.session.flush()
+    search.index_server(server)
     db.session.add(Membership(user_id=user.id, server_id=server.id, role=ROLE_OWNER))
     db.session.add(Channel(server_id=server.id, name=DEFAULT_CHANNEL, position=0))
     events.record_event(events.MEMBER_JOINED, server_id=server.id, user_id=user.id)
@@ -92,6 +94,21 @@ def add_member(user: User, server: Server, role: str = ROLE_MEMBER) -> Membershi
     events.record_event(events.MEMBER_JOINED, server_id=server.id, user_id=user.id)
     db.session.commit()
     return membership
+
+
+def join_server(user: User, server_id: int) -> Server:
+    """Join a public server found by search (members just open it)."""
+    server = db.session.get(Server, server_id)
+    is_member = server is not None and db.session.scalar(
+        select(Membership.id).where(Membership.server_id == server_id, Membership.user_id == user.id))
+    if server is None or (not server.is_public and not is_member):
+        abort(404)
+    if not is_member:
+        try:
+            add_member(user, server)
+        except IntegrityError:  # a double click raced itself: already a member
+            db.session.rollback()
+    return server
 
 
 def leave_server(user: User, server_id: int) -> None:
@@ -115,6 +132,7 @@ def delete_server(user: User, server_id: int) -> None:
     db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
     db.session.execute(delete(Channel).where(Channel.server_id == server_id))
     db.session.execute(delete(Membership).where(Membership.server_id == server_id))
+    db.session.execute(delete(ServerTerm).where(ServerTerm.server_id == server_id))
     db.session.execute(delete(Server).where(Server.id == server_id))
     events.record_event(events.SERVER_DELETED, server_id=server_id)
     db.session.commit()

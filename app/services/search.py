@@ -1,0 +1,79 @@
+"""Server search: by name, ignoring case and accents, ranked, privacy kept.
+
+Names are folded once on write (`servers.name_key` and one `server_terms`
+row per word), so a keystroke costs two index range scans, never a scan of
+the whole table.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, literal, or_, select, union_all
+
+from app.extensions import db
+from app.models import Membership, Server, ServerTerm, User
+
+PAGE_SIZE = 20
+QUERY_MAX = 100
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Café Central" -> "cafe central"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", plain.casefold()).strip()
+
+
+def terms(name: str) -> set[str]:
+    return {word for word in re.split(r"[^\w]+", fold(name)) if word}
+
+
+def index_server(server: Server) -> None:
+    """(Re)write the folded name and terms of a server; the caller commits."""
+    server.name_key = fold(server.name)[:100]
+    db.session.execute(delete(ServerTerm).where(ServerTerm.server_id == server.id))
+    db.session.add_all(ServerTerm(server_id=server.id, term=term[:100]) for term in terms(server.name))
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class Result:
+    server: Server
+    is_member: bool
+
+
+@dataclass
+class ResultPage:
+    query: str
+    results: list[Result]
+    next_page: int | None
+
+
+def search_servers(user: User, raw_query: str, page: int = 1) -> ResultPage:
+    """Servers whose name starts with the query (first) or has a word that does."""
+    query = fold(raw_query)[:QUERY_MAX]
+    if not query:
+        return ResultPage(raw_query, [], None)
+    pattern = escape_like(query) + "%"
+    first_word = escape_like(query.split(" ")[0]) + "%"
+    contains = "%" + escape_like(query) + "%"
+    prefix = select(Server.id.label("id"), literal(0).label("rank")).where(
+        Server.name_key.like(pattern, escape="\\"))
+    by_word = (select(ServerTerm.server_id.label("id"), literal(1).label("rank"))
+               .join(Server, Server.id == ServerTerm.server_id)
+               .where(ServerTerm.term.like(first_word, escape="\\"), Server.name_key.like(contains, escape="\\")))
+    candidates = union_all(prefix, by_word).subquery()
+    best = (select(candidates.c.id, db.func.min(candidates.c.rank).label("rank"))
+            .group_by(candidates.c.id).subquery())
+    member = exists().where(Membership.server_id == Server.id, Membership.user_id == user.id)
+    page = max(page, 1)
+    rows = db.session.execute(
+        select(Server, member.label("is_member")).join(best, best.c.id == Server.id)
+        .where(or_(Server.is_public, member))
+        .order_by(best.c.rank, Server.member_count.desc(), Server.id)
+        .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    results = [Result(server, bool(is_member)) for server, is_member in rows[:PAGE_SIZE]]
+    return ResultPage(raw_query, results, page + 1 if len(rows) > PAGE_SIZE else None)

@@ -1,19 +1,22 @@
 """Server search: by name, ignoring case and accents, ranked, privacy kept.
 
 Names are folded once on write (`servers.name_key` and one `server_terms`
-row per word), so a keystroke costs two index range scans, never a scan of
-the whole table.
+row per word), so a keystroke costs two bounded index range scans, never a
+scan of the whole table.
 """
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, literal, or_, select, union_all
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, union_all
 
 from app.extensions import db
 from app.models import Membership, Server, ServerTerm, User
 
 PAGE_SIZE = 20
+# Extra candidates read per branch, so private servers filtered out do not
+# leave a page short.
+CANDIDATE_SLACK = 50
 QUERY_MAX = 100
 
 
@@ -52,28 +55,37 @@ class ResultPage:
     next_page: int | None
 
 
+def prefix_range(column, prefix: str):
+    """`column` starts with `prefix`, as a range an index can seek (LIKE cannot,
+    on SQLite, where it ignores case)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
 def search_servers(user: User, raw_query: str, page: int = 1) -> ResultPage:
-    """Servers whose name starts with the query (first) or has a word that does."""
+    """Servers whose name starts with the query (first), then those with a word
+    that does; alphabetical within each. Each branch reads at most a page's
+    worth of index entries past the offset, whatever the table size."""
     query = fold(raw_query)[:QUERY_MAX]
     if not query:
         return ResultPage(raw_query, [], None)
-    pattern = escape_like(query) + "%"
-    first_word = escape_like(query.split(" ")[0]) + "%"
-    contains = "%" + escape_like(query) + "%"
-    prefix = select(Server.id.label("id"), literal(0).label("rank")).where(
-        Server.name_key.like(pattern, escape="\\"))
+    page = max(page, 1)
+    window = page * PAGE_SIZE + 1 + CANDIDATE_SLACK
+    prefix = (select(Server.id.label("id"), literal(0).label("rank"))
+              .where(prefix_range(Server.name_key, query)).order_by(Server.name_key).limit(window).subquery())
     by_word = (select(ServerTerm.server_id.label("id"), literal(1).label("rank"))
                .join(Server, Server.id == ServerTerm.server_id)
-               .where(ServerTerm.term.like(first_word, escape="\\"), Server.name_key.like(contains, escape="\\")))
-    candidates = union_all(prefix, by_word).subquery()
-    best = (select(candidates.c.id, db.func.min(candidates.c.rank).label("rank"))
+               .where(prefix_range(ServerTerm.term, query.split(" ")[0]),
+                      Server.name_key.like("%" + escape_like(query) + "%", escape="\\"))
+               .order_by(ServerTerm.term).limit(window).subquery())
+    candidates = union_all(select(prefix), select(by_word)).subquery()
+    best = (select(candidates.c.id, func.min(candidates.c.rank).label("rank"))
             .group_by(candidates.c.id).subquery())
     member = exists().where(Membership.server_id == Server.id, Membership.user_id == user.id)
-    page = max(page, 1)
     rows = db.session.execute(
         select(Server, member.label("is_member")).join(best, best.c.id == Server.id)
         .where(or_(Server.is_public, member))
-        .order_by(best.c.rank, Server.member_count.desc(), Server.id)
+        .order_by(best.c.rank, Server.name_key, Server.id)
         .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     results = [Result(server, bool(is_member)) for server, is_member in rows[:PAGE_SIZE]]
     return ResultPage(raw_query, results, page + 1 if len(rows) > PAGE_SIZE else None)

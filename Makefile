@@ -27,7 +27,7 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 translations: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --no-location app templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location app templates
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations
 

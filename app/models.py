@@ -192,3 +192,23 @@ class Event(db.Model):
     user_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(db.Model):
+    """An invite link: an unguessable code, an optional expiry and use limit."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_server_id_id", "server_id", "id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    max_uses: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    server: Mapped[Server] = relationship(lazy="raise")
+    inviter: Mapped[User] = relationship(lazy="raise")

@@ -39,6 +39,11 @@ MATRIX = [
     ("chat.delete_message", "POST", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=303, admin=403, owner=403)),
     ("explore.explore", "GET", "/explore?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("explore.join", "POST", "/servers/{server}/join", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
+    ("invites.manage", "GET", "/servers/{server}/invites", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("invites.create", "POST", "/servers/{server}/invites", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("invites.revoke", "POST", "/invites/{invite}/revoke", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
+    ("invites.preview", "GET", "/invite/{code}", dict(anonymous=200, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("invites.preview", "POST", "/invite/{code}", dict(anonymous=303, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("profile.edit", "GET", "/profile", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("profile.personal", "POST", "/profile/personal", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
     ("profile.avatar", "POST", "/profile/avatar", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
@@ -55,16 +60,18 @@ MATRIX = [
 def setting(cast):
     """The cast plus a second member who wrote a message."""
     from app.models import ROLE_MEMBER
+    from app.services import invitations
     from app.services import servers as server_service
     from tests.conftest import make_user
 
     author = make_user("aurora")
     server_service.add_member(author, cast.server, role=ROLE_MEMBER)
     message = cast.post(author, "written by the author")
+    invitation = invitations.create_link(cast.owner, cast.server.id, {})
     users = {"outsider": cast.outsider, "member": cast.member, "author": author, "admin": cast.admin,
              "owner": cast.owner}
     ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id, "author_id": author.id,
-           "avatar": "0" * 32 + "-64.webp"}
+           "avatar": "0" * 32 + "-64.webp", "invite": invitation.id, "code": invitation.code}
     return users, ids
 
 

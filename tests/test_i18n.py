@@ -17,7 +17,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-o", str(pot),
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot),
                     "--no-location", "app", "templates"], cwd=ROOT, check=True, capture_output=True)
     with open(pot, "rb") as handle:
         ids = {message.id for message in read_po(handle) if message.id}

@@ -14,7 +14,7 @@ from app.services.errors import ValidationFailed
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "health.healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "health.healthz", "invites.preview"}
 
 
 def init_login(manager: LoginManager) -> None:
@@ -94,8 +94,9 @@ def login():
 @limiter.limit("10/hour", methods=["POST"])
 def register():
     """Create an account, log in, then choose an avatar."""
+    next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
-        return redirect(url_for("chat.home"))
+        return redirect(next_url)
     errors, values = {}, {}
     if request.method == "POST":
         values = request.form
@@ -105,15 +106,16 @@ def register():
             errors = failed.errors
         else:
             login_user(user)
-            return redirect(url_for("auth.welcome"), code=303)
-    return render_template("pages/register.html", errors=errors, values=values), 422 if errors else 200
+            return redirect(url_for("auth.welcome", next=next_url if next_url != "/" else None), code=303)
+    return (render_template("pages/register.html", errors=errors, values=values, next_url=next_url),
+            422 if errors else 200)
 
 
 @bp.get("/welcome")
 @login_required
 def welcome():
     """The avatar step after registration."""
-    return render_template("pages/welcome.html")
+    return render_template("pages/welcome.html", next_url=safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")

@@ -1,0 +1,4 @@
+"""Invite links."""
+from app.invites.views import bp
+
+__all__ = ["bp"]

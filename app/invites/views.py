@@ -1,0 +1,71 @@
+"""Invite links: create, list, revoke; preview and join for anyone holding one."""
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.chat.views import redirect_to
+from app.errors import render_error
+from app.services import invitations
+from app.services import servers as server_service
+from app.services.errors import ValidationFailed
+from app.templating import render_page_or_fragment
+
+bp = Blueprint("invites", __name__)
+
+GONE = {
+    invitations.EXPIRED: lambda: _("This invite has expired."),
+    invitations.USED_UP: lambda: _("This invite has been used as many times as it allows."),
+    invitations.REVOKED: lambda: _("This invite was revoked."),
+}
+
+
+def render_panel(server_id: int, created=None, errors=None, status: int = 200):
+    membership = server_service.access_membership(current_user, server_id)
+    return render_page_or_fragment(
+        "pages/invites.html", "partials/invites/panel.html", server=membership.server, membership=membership,
+        links=invitations.list_links(current_user, server_id), created=created, errors=errors or {},
+        expiry_choices=invitations.EXPIRY_CHOICES, uses_choices=invitations.USES_CHOICES,
+        default_expiry=invitations.DEFAULT_EXPIRY, default_uses=invitations.DEFAULT_USES)[0], status
+
+
+@bp.get("/servers/<int:server_id>/invites")
+def manage(server_id: int):
+    """Invite links of a server: make one; owners and admins see and revoke all."""
+    return render_panel(server_id)
+
+
+@bp.post("/servers/<int:server_id>/invites")
+def create(server_id: int):
+    """Make a new invite link."""
+    try:
+        created = invitations.create_link(current_user, server_id, request.form)
+    except ValidationFailed as failed:
+        return render_panel(server_id, errors=failed.errors, status=422)
+    return render_panel(server_id, created=created)
+
+
+@bp.post("/invites/<int:invitation_id>/revoke")
+def revoke(invitation_id: int):
+    """Revoke an invite link (owners, admins, or whoever made it)."""
+    invitation = invitations.revoke_link(current_user, invitation_id)
+    return render_panel(invitation.server_id)
+
+
+@bp.route("/invite/<code>", methods=["GET", "POST"])
+def preview(code: str):
+    """The invite itself: who it is for, and Join (log in or register first)."""
+    invitation = invitations.get_link(code)
+    if invitation is None:
+        return render_error(404, title=_("Invite not found"), text=_("This invite link is not valid."))
+    state = invitations.status(invitation)
+    member = current_user.is_authenticated and invitations.is_member(current_user, invitation.server_id)
+    if state != invitations.OK and not member:
+        return render_error(410, title=_("Invite no longer valid"), text=GONE[state]())
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.path), code=303)
+        server, state = invitations.accept_link(current_user, code)
+        if server is None:
+            return render_error(410, title=_("Invite no longer valid"), text=GONE[state]())
+        return redirect_to(url_for("chat.server", server_id=server.id))
+    return render_template("pages/invite.html", invitation=invitation, server=invitation.server, member=member)

@@ -1,0 +1,115 @@
+"""Invite links: unguessable codes with an expiry and a use limit."""
+import secrets
+from datetime import timedelta
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Invitation, Membership, Server, User, utcnow
+from app.services import servers as server_service
+from app.services.errors import ValidationFailed
+
+# Form value -> lifetime (None: never expires); 7 days by default, as Discord.
+EXPIRY_CHOICES = {
+    "30m": (timedelta(minutes=30), _l("30 minutes")),
+    "1h": (timedelta(hours=1), _l("1 hour")),
+    "1d": (timedelta(days=1), _l("1 day")),
+    "7d": (timedelta(days=7), _l("7 days")),
+    "never": (None, _l("Never")),
+}
+DEFAULT_EXPIRY = "7d"
+USES_CHOICES = {"1": 1, "5": 5, "10": 10, "25": 25, "100": 100, "unlimited": None}
+DEFAULT_USES = "unlimited"
+
+OK, EXPIRED, USED_UP, REVOKED = "ok", "expired", "used_up", "revoked"
+
+
+def new_code() -> str:
+    """192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def status(invitation: Invitation) -> str:
+    if invitation.revoked_at is not None:
+        return REVOKED
+    if invitation.expires_at is not None and invitation.expires_at <= utcnow():
+        return EXPIRED
+    if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
+        return USED_UP
+    return OK
+
+
+def create_link(user: User, server_id: int, data) -> Invitation:
+    """Any member may invite; the link joins people to the server."""
+    server_service.access_membership(user, server_id)
+    expiry, uses = data.get("expires", DEFAULT_EXPIRY), data.get("max_uses", DEFAULT_USES)
+    if expiry not in EXPIRY_CHOICES or uses not in USES_CHOICES:
+        raise ValidationFailed({"invite": str(_l("Choose an expiry and a number of uses from the lists."))})
+    lifetime = EXPIRY_CHOICES[expiry][0]
+    invitation = Invitation(server_id=server_id, inviter_id=user.id, code=new_code(),
+                            expires_at=utcnow() + lifetime if lifetime else None, max_uses=USES_CHOICES[uses])
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def list_links(user: User, server_id: int) -> list[Invitation]:
+    """Owners and admins see every live link; members only their own."""
+    membership = server_service.access_membership(user, server_id)
+    query = (select(Invitation).options(joinedload(Invitation.inviter))
+             .where(Invitation.server_id == server_id, Invitation.revoked_at.is_(None))
+             .order_by(Invitation.id.desc()))
+    if not membership.can_manage_channels:
+        query = query.where(Invitation.inviter_id == user.id)
+    return [invitation for invitation in db.session.scalars(query) if status(invitation) == OK]
+
+
+def revoke_link(user: User, invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    membership = server_service.access_membership(user, invitation.server_id)
+    if not membership.can_manage_channels and invitation.inviter_id != user.id:
+        abort(403)
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        db.session.commit()
+    return invitation
+
+
+def get_link(code: str) -> Invitation | None:
+    """The invitation with its server, or None for an unknown code."""
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(select(Invitation).options(joinedload(Invitation.server))
+                             .where(Invitation.code == code))
+
+
+def is_member(user: User, server_id: int) -> bool:
+    return db.session.scalar(select(Membership.id).where(Membership.user_id == user.id,
+                                                         Membership.server_id == server_id)) is not None
+
+
+def accept_link(user: User, code: str) -> tuple[Server | None, str]:
+    """Join through a link: (server, OK) or (None, why not). One use per join,
+    taken atomically, so two people racing for the last use cannot both win."""
+    invitation = get_link(code)
+    if invitation is None:
+        abort(404)
+    if is_member(user, invitation.server_id):
+        return invitation.server, OK
+    now = utcnow()
+    taken = db.session.execute(
+        update(Invitation).where(
+            Invitation.id == invitation.id, Invitation.revoked_at.is_(None),
+            or_(Invitation.expires_at.is_(None), Invitation.expires_at > now),
+            or_(Invitation.max_uses.is_(None), Invitation.uses < Invitation.max_uses))
+        .values(uses=Invitation.uses + 1)).rowcount
+    if taken != 1:
+        db.session.rollback()
+        return None, status(db.session.get(Invitation, invitation.id))
+    server_service.add_member(user, invitation.server)  # commits the use with the membership
+    return invitation.server, OK

@@ -36,29 +36,11 @@ def check_registration(data) -> tuple[dict, dict[str, str]]:
     except EmailNotValidError:
         errors["email"] = _("Enter a valid email address.")
 
-    for field, label in (("display_name", _("Display name")), ("first_name", _("First name")),
-                         ("last_name", _("Last name"))):
-        if not values[field]:
-            errors[field] = _("%(field)s is required.", field=label)
-        elif len(values[field]) > NAME_MAX:
-            errors[field] = _("%(field)s must be at most %(n)d characters.", field=label, n=NAME_MAX)
-
-    try:
-        birth = date.fromisoformat(values["birth_date"])
-    except ValueError:
-        errors["birth_date"] = _("Enter your birth date.")
-    else:
-        today = date.today()
-        if birth > today or birth.year < today.year - 130:
-            errors["birth_date"] = _("Enter a real birth date.")
-        values["birth_date"] = birth
-
-    if len(password) < passwords.MIN_LENGTH:
-        errors["password"] = _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
-    elif len(password) > passwords.MAX_LENGTH:
-        errors["password"] = _("Use at most %(n)d characters.", n=passwords.MAX_LENGTH)
-    elif passwords.is_common(password) or password.lower() in {values["username"].lower(), values["email"]}:
-        errors["password"] = _("This password is too easy to guess. Choose another.")
+    check_names(values, errors)
+    values["birth_date"] = check_birth_date(values["birth_date"], errors, required=True)
+    problem = check_new_password(password, values["username"], values["email"])
+    if problem:
+        errors["password"] = problem
     values["password"] = password
 
     if "username" not in errors and db.session.scalar(
@@ -67,6 +49,41 @@ def check_registration(data) -> tuple[dict, dict[str, str]]:
     if "email" not in errors and db.session.scalar(select(User.id).where(User.email == values["email"])):
         errors["email"] = _("An account with this email already exists.")
     return values, errors
+
+
+def check_names(values: dict, errors: dict[str, str]) -> None:
+    """Display, first and last name: required, at most NAME_MAX characters."""
+    for field, label in (("display_name", _("Display name")), ("first_name", _("First name")),
+                         ("last_name", _("Last name"))):
+        if not values[field]:
+            errors[field] = _("%(field)s is required.", field=label)
+        elif len(values[field]) > NAME_MAX:
+            errors[field] = _("%(field)s must be at most %(n)d characters.", field=label, n=NAME_MAX)
+
+
+def check_birth_date(raw: str, errors: dict[str, str], required: bool) -> date | None:
+    if not raw and not required:
+        return None
+    try:
+        birth = date.fromisoformat(raw)
+    except ValueError:
+        errors["birth_date"] = _("Enter your birth date.")
+        return None
+    today = date.today()
+    if birth > today or birth.year < today.year - 130:
+        errors["birth_date"] = _("Enter a real birth date.")
+    return birth
+
+
+def check_new_password(password: str, username: str, email: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < passwords.MIN_LENGTH:
+        return _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
+    if len(password) > passwords.MAX_LENGTH:
+        return _("Use at most %(n)d characters.", n=passwords.MAX_LENGTH)
+    if passwords.is_common(password) or password.lower() in {username.lower(), email.lower()}:
+        return _("This password is too easy to guess. Choose another.")
+    return None
 
 
 def register_user(data) -> User:

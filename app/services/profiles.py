@@ -1,6 +1,4 @@
 """Profiles: personal data, avatar, email, password, account deletion."""
-from datetime import date
-
 from email_validator import EmailNotValidError, validate_email
 from flask import abort
 from flask_babel import gettext as _
@@ -9,8 +7,7 @@ from sqlalchemy import and_, delete, select, update
 from app.extensions import db
 from app.models import ROLE_OWNER, Membership, Server, User, new_token, utcnow
 from app.realtime import events
-from app.services import avatars, passwords
-from app.services.accounts import NAME_MAX
+from app.services import accounts, avatars, passwords
 from app.services.errors import ValidationFailed
 
 BIO_MAX = 190
@@ -44,22 +41,9 @@ def access_profile_card(viewer: User, user_id: int) -> tuple[User, list[Server]]
 def update_personal(user: User, data) -> User:
     values = {key: (data.get(key) or "").strip() for key in
               ("display_name", "first_name", "last_name", "birth_date", "bio", "locale")}
-    errors = {}
-    for field, label in (("display_name", _("Display name")), ("first_name", _("First name")),
-                         ("last_name", _("Last name"))):
-        if not values[field]:
-            errors[field] = _("%(field)s is required.", field=label)
-        elif len(values[field]) > NAME_MAX:
-            errors[field] = _("%(field)s must be at most %(n)d characters.", field=label, n=NAME_MAX)
-    birth = None
-    if values["birth_date"]:
-        try:
-            birth = date.fromisoformat(values["birth_date"])
-        except ValueError:
-            errors["birth_date"] = _("Enter your birth date.")
-        else:
-            if birth > date.today() or birth.year < date.today().year - 130:
-                errors["birth_date"] = _("Enter a real birth date.")
+    errors: dict[str, str] = {}
+    accounts.check_names(values, errors)
+    birth = accounts.check_birth_date(values["birth_date"], errors, required=False)
     if len(values["bio"]) > BIO_MAX:
         errors["bio"] = _("At most %(n)d characters.", n=BIO_MAX)
     if values["locale"] not in ("",) + LOCALES:
@@ -126,12 +110,9 @@ def change_password(user: User, data, keep_session: str) -> User:
     """
     check_current_password(user, data.get("current_password"))
     new = data.get("new_password") or ""
-    if len(new) < passwords.MIN_LENGTH:
-        raise ValidationFailed({"new_password": _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)})
-    if len(new) > passwords.MAX_LENGTH:
-        raise ValidationFailed({"new_password": _("Use at most %(n)d characters.", n=passwords.MAX_LENGTH)})
-    if passwords.is_common(new) or new.lower() in {user.username.lower(), user.email}:
-        raise ValidationFailed({"new_password": _("This password is too easy to guess. Choose another.")})
+    problem = accounts.check_new_password(new, user.username, user.email)
+    if problem:
+        raise ValidationFailed({"new_password": problem})
     user.password_hash = passwords.hash_password(new)
     user.session_token = new_token()
     events.record_event(events.SESSIONS_REVOKED, user_id=user.id, keep=keep_session)

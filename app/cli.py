@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from app.extensions import db
 from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel,
                         Membership, Message, Server, User, utcnow)
-from app.services import passwords
+from app.services import passwords, search
 
 DEMO_PASSWORD = "charla-demo-2026"
 DEMO_USERS = [
@@ -51,6 +51,7 @@ def seed_demo(messages_per_channel: int = 120) -> None:
         server = Server(name=name, description=description, owner_id=owner.id, member_count=len(users))
         db.session.add(server)
         db.session.flush()
+        search.index_server(server)
         for user in users:
             role = ROLE_OWNER if user is owner else (ROLE_ADMIN if user is users[-1] else ROLE_MEMBER)
             db.session.add(Membership(user_id=user.id, server_id=server.id, role=role))

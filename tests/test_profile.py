@@ -119,7 +119,7 @@ def test_jpeg_with_gps_is_accepted_and_the_exif_is_gone(client, as_user, uploads
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "immutable" in served.headers["Cache-Control"]
     assert "default-src 'none'" in served.headers["Content-Security-Policy"]
-    assert soup(response).select_one(f"img.avatar-xl")["src"] == f"/avatars/{key}-256.webp"
+    assert soup(response).select_one("img.avatar-xl")["src"] == f"/avatars/{key}-256.webp"
 
 
 def test_replacing_and_removing_an_avatar_cleans_old_files(client, as_user, uploads):

@@ -107,7 +107,7 @@ def register_user(data) -> User:
     except IntegrityError:
         # Two registrations raced for the same username or email.
         db.session.rollback()
-        raise ValidationFailed({"username": _("This username or email is already in use.")})
+        raise ValidationFailed({"username": _("This username or email is already in use.")}) from None
     return user
 
 

@@ -49,9 +49,9 @@ def check_image(data: bytes) -> Image.Image:
             raise Image.DecompressionBombError(f"{width}x{height}")
         image.load()
     except Image.DecompressionBombError:
-        raise ValidationFailed({"avatar": _("This image has too many pixels. Use one under 6000 x 6000.")})
+        raise ValidationFailed({"avatar": _("This image has too many pixels. Use one under 6000 x 6000.")}) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ValidationFailed({"avatar": _("This file is not a JPEG, PNG, WebP or GIF image we can read.")})
+        raise ValidationFailed({"avatar": _("This file is not a JPEG, PNG, WebP or GIF image we can read.")}) from None
     if min(width, height) < MIN_SIDE:
         raise ValidationFailed({"avatar": _("This image is too small.")})
     return image

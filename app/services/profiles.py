@@ -95,7 +95,7 @@ def change_email(user: User, data) -> User:
     try:
         email = validate_email((data.get("email") or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise ValidationFailed({"email": _("Enter a valid email address.")})
+        raise ValidationFailed({"email": _("Enter a valid email address.")}) from None
     if email != user.email and db.session.scalar(select(User.id).where(User.email == email)):
         raise ValidationFailed({"email": _("An account with this email already exists.")})
     user.email = email

@@ -165,7 +165,7 @@ def create_channel(user: User, server_id: int, data) -> Channel:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)})
+        raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)}) from None
     events.record_event(events.CHANNEL_CREATED, server_id=server_id, channel_id=channel.id)
     db.session.commit()
     return channel

@@ -39,21 +39,17 @@ class Frames:
         self.event = event
         self.loaded = loaded
         self.cache: dict[tuple, str] = {}
+        # Read once: this runs for every stream, so no ORM attribute access in the loop.
+        message = loaded.get("message")
+        self.special_user = message.author_id if message is not None else (
+            None if event.kind == kinds.USER_UPDATED else event.user_id)
 
     def for_subscriber(self, sub) -> str:
-        key = self.audience(sub.user_id) + (sub.locale,)
+        key = (sub.user_id == self.special_user, sub.locale)
         frame = self.cache.get(key)
         if frame is None:
             frame = self.cache[key] = self.renderer.render(self.event, self.loaded, sub.user_id, sub.locale)
         return frame
-
-    def audience(self, user_id: int) -> tuple:
-        message = self.loaded.get("message")
-        if message is not None:
-            return ("author" if message.author_id == user_id else "reader",)
-        if self.event.kind == kinds.USER_UPDATED:
-            return ("everyone",)
-        return ("subject" if self.event.user_id == user_id else "member",)
 
 
 class Renderer:

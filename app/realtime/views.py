@@ -78,11 +78,17 @@ def stream():
             yield "".join(opening)
             while True:
                 try:
-                    frame = subscriber.queue.get(timeout=heartbeat)
+                    frames = [subscriber.queue.get(timeout=heartbeat)]
                 except queue.Empty:  # nothing new: keep the connection warm
                     yield ": heartbeat\n\n"
                     continue
-                yield frame
+                # Whatever else is already waiting goes out in the same write.
+                while True:
+                    try:
+                        frames.append(subscriber.queue.get_nowait())
+                    except queue.Empty:
+                        break
+                yield "".join(frames)
                 if subscriber.dropped and subscriber.queue.empty():
                     log.info("Dropped a slow stream of user %s; it resyncs on reconnect", user_id)
                     return

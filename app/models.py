@@ -159,7 +159,8 @@ class Channel(db.Model):
 
 class Message(db.Model):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_channel_id_id", "channel_id", "id"), NO_REUSE)
+    __table_args__ = (Index("ix_messages_channel_id_id", "channel_id", "id"),
+                      UniqueConstraint("author_id", "nonce", name="uq_messages_author_nonce"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
@@ -167,6 +168,8 @@ class Message(db.Model):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    # Chosen by the composer for each message: a retried POST finds the first one.
+    nonce: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
 
     author: Mapped[User] = relationship(lazy="raise")
 

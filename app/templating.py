@@ -1,4 +1,6 @@
 """Choosing page or fragment, and what every template may use."""
+import uuid
+
 from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_wtf.csrf import generate_csrf
@@ -28,6 +30,6 @@ def render_page_or_fragment(page: str, fragment: str, **context):
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=generate_csrf, continues_group=continues_group,
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
-                                 get_locale=get_locale)
+                                 get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -219,3 +219,24 @@ def test_someone_elses_message_is_403_and_unchanged(client, as_user, cast, metho
     assert db.session.scalar(select(Message.content).where(Message.id == message.id)) == "not yours"
     assert db.session.scalar(select(func.count(Event.id)).where(Event.kind != events.MESSAGE_CREATED,
                                                                  Event.channel_id.is_not(None))) == 0
+
+
+def test_a_retried_post_with_the_same_nonce_creates_one_message(client, as_user, cast):
+    as_user(cast.member)
+    url = channel_url(cast) + "/messages"
+    first = client.post(url, data={"content": "only once", "nonce": "abc123"}, headers=htmx_headers("form"))
+    retry = client.post(url, data={"content": "only once", "nonce": "abc123"}, headers=htmx_headers("form"))
+    assert first.status_code == retry.status_code == 200
+    assert soup(first).select_one("article")["id"] == soup(retry).select_one("article")["id"]
+    other = client.post(url, data={"content": "only once", "nonce": "def456"}, headers=htmx_headers("form"))
+    assert soup(other).select_one("article")["id"] != soup(first).select_one("article")["id"]
+    fresh()
+    assert message_count() == 2
+    assert db.session.scalar(select(func.count(Event.id)).where(Event.kind == events.MESSAGE_CREATED)) == 2
+
+
+def test_the_composer_carries_a_fresh_nonce(client, as_user, cast):
+    as_user(cast.member)
+    nonces = {soup(client.get(channel_url(cast))).select_one("#composer input[name=nonce]")["value"]
+              for _ in range(3)}
+    assert len(nonces) == 3 and all(len(n) == 32 for n in nonces)

@@ -159,7 +159,7 @@ def post_message(server_id: int, channel_id: int):
     """Post a message; htmx gets the message, a plain form goes back to the channel."""
     try:
         message = message_service.send_message(current_user, server_id, channel_id,
-                                               request.form.get("content"))
+                                               request.form.get("content"), request.form.get("nonce"))
     except ValidationFailed as failed:
         membership, channel = message_service.access_channel(current_user, server_id, channel_id)
         context = {"server": membership.server, "channel": channel, "errors": failed.errors,

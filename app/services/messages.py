@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -94,14 +95,37 @@ def get_previous(message: Message) -> Message | None:
                              .order_by(Message.id.desc()).limit(1))
 
 
-def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None) -> Message:
-    """Post a message to a channel the user is a member of."""
+NONCE_MAX = 40
+
+
+def find_by_nonce(user: User, nonce: str | None) -> Message | None:
+    if not nonce:
+        return None
+    return db.session.scalar(select(Message).options(joinedload(Message.author))
+                             .where(Message.author_id == user.id, Message.nonce == nonce))
+
+
+def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
+                 nonce: str | None = None) -> Message:
+    """Post a message to a channel the user is a member of.
+
+    `nonce` is chosen by the composer per message: a retried POST (a lost
+    answer, a double submit) returns the first message instead of a second.
+    """
     _membership, channel = access_channel(user, server_id, channel_id)
     content = check_content(raw_content)
-    message = Message(channel_id=channel.id, author_id=user.id, content=content)
+    nonce = (nonce or "").strip()[:NONCE_MAX] or None
+    existing = find_by_nonce(user, nonce)
+    if existing is not None:
+        return existing
+    message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce)
     message.author = user
     db.session.add(message)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same nonce committed by a concurrent retry
+        db.session.rollback()
+        return find_by_nonce(user, nonce)
     events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,
                         message_id=message.id)
     db.session.commit()

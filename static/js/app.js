@@ -35,6 +35,12 @@
     textarea.setSelectionRange(textarea.value.length, textarea.value.length);
   }
 
+  function newNonce() {
+    // getRandomValues works on plain http too (randomUUID needs a secure context).
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
   function autosize(textarea) {
     textarea.style.height = "auto";
     textarea.style.height = Math.min(textarea.scrollHeight, 240) + "px";
@@ -66,6 +72,9 @@
     var ctx = event.detail && event.detail.ctx;
     if (form.id === "composer" && ctx && ctx.response && ctx.response.status < 300) {
       form.reset();
+      // A new message gets a new nonce; a retry of this one kept the old.
+      var nonce = form.querySelector("[data-nonce]");
+      if (nonce) nonce.value = newNonce();
       var input = form.querySelector("textarea");
       autosize(input);
       input.focus();

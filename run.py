@@ -23,6 +23,7 @@ def main() -> None:
 
     with app.app_context():
         upgrade()
+    logging.getLogger().setLevel(logging.INFO)  # alembic's logging config lowered it
     # Thousands of open streams make full collections long pauses (measured in
     # bench/live_load.py): keep start-up objects out of them and run them less often.
     gc.collect()

@@ -212,6 +212,31 @@ class Invitation(db.Model):
     uses: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Direct invitations name their invitee and move pending -> accepted/declined/cancelled.
+    invitee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    state: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
 
     server: Mapped[Server] = relationship(lazy="raise")
-    inviter: Mapped[User] = relationship(lazy="raise")
+    inviter: Mapped[User] = relationship(lazy="raise", foreign_keys=[inviter_id])
+    invitee: Mapped[Optional[User]] = relationship(lazy="raise", foreign_keys=[invitee_id])
+
+
+class Notification(db.Model):
+    """Something for one user: an invitation, an accepted invitation, a removal."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), nullable=True)
+    server_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    server_name: Mapped[str] = mapped_column(String(100), default="")
+    invitation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
+                                                         nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+
+    actor: Mapped[Optional[User]] = relationship(lazy="raise", foreign_keys=[actor_id])
+    invitation: Mapped[Optional[Invitation]] = relationship(lazy="raise")

@@ -4,6 +4,8 @@ A new endpoint that is not listed here fails `test_every_endpoint_is_in_the_matr
 """
 import pytest
 
+from app.extensions import db
+
 from tests.conftest import log_in
 
 ROLES = ("anonymous", "outsider", "member", "author", "admin", "owner")
@@ -44,6 +46,14 @@ MATRIX = [
     ("invites.revoke", "POST", "/invites/{invite}/revoke", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
     ("invites.preview", "GET", "/invite/{code}", dict(anonymous=200, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("invites.preview", "POST", "/invite/{code}", dict(anonymous=303, outsider=303, member=303, author=303, admin=303, owner=303)),
+    ("invites.invite", "POST", "/servers/{server}/invitations", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=422, owner=422)),
+    ("invites.cancel", "POST", "/invitations/{direct}/cancel", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
+    ("invites.accept", "POST", "/invitations/{direct}/accept", dict(anonymous=LOGIN, outsider=303, member=404, author=404, admin=404, owner=404)),
+    ("invites.decline", "POST", "/invitations/{direct}/decline", dict(anonymous=LOGIN, outsider=303, member=404, author=404, admin=404, owner=404)),
+    ("notifications.index", "GET", "/notifications", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("notifications.bell", "GET", "/notifications/bell", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("notifications.read", "POST", "/notifications/{notification}/read", dict(anonymous=LOGIN, outsider=303, member=404, author=404, admin=404, owner=404)),
+    ("notifications.read_all", "POST", "/notifications/read", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("profile.edit", "GET", "/profile", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("profile.personal", "POST", "/profile/personal", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
     ("profile.avatar", "POST", "/profile/avatar", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
@@ -68,10 +78,14 @@ def setting(cast):
     server_service.add_member(author, cast.server, role=ROLE_MEMBER)
     message = cast.post(author, "written by the author")
     invitation = invitations.create_link(cast.owner, cast.server.id, {})
+    direct = invitations.invite_user(cast.owner, cast.server.id, cast.outsider.username)
+    from app.models import Notification
+    notification = db.session.scalar(db.select(Notification).where(Notification.user_id == cast.outsider.id))
     users = {"outsider": cast.outsider, "member": cast.member, "author": author, "admin": cast.admin,
              "owner": cast.owner}
     ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id, "author_id": author.id,
-           "avatar": "0" * 32 + "-64.webp", "invite": invitation.id, "code": invitation.code}
+           "avatar": "0" * 32 + "-64.webp", "invite": invitation.id, "code": invitation.code,
+           "direct": direct.id, "notification": notification.id}
     return users, ids
 
 

@@ -12,6 +12,7 @@ from app.errors import render_error
 from app.extensions import limiter
 from app.realtime.events import get_cursor
 from app.services import messages as message_service
+from app.services import notifications as notification_service
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from app.templating import htmx_target, render_page_or_fragment, wants_fragment
@@ -31,7 +32,8 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
     """Everything the three columns show, in a constant number of queries."""
     servers = server_service.get_user_servers(current_user)
     context = {"servers": servers, "server": None, "membership": None, "channels": [],
-               "channel": None, "history": None, "live_cursor": get_cursor()}
+               "channel": None, "history": None, "live_cursor": get_cursor(),
+               "unread": notification_service.unread_count(current_user)}
     if server_id is None:
         return context
     membership = server_service.access_membership(current_user, server_id)

@@ -19,11 +19,12 @@ GONE = {
 }
 
 
-def render_panel(server_id: int, created=None, errors=None, status: int = 200):
+def render_panel(server_id: int, created=None, errors=None, status: int = 200, invited=None):
     membership = server_service.access_membership(current_user, server_id)
     return render_page_or_fragment(
         "pages/invites.html", "partials/invites/panel.html", server=membership.server, membership=membership,
         links=invitations.list_links(current_user, server_id), created=created, errors=errors or {},
+        pending=invitations.pending_invitations(current_user, server_id), invited=invited,
         expiry_choices=invitations.EXPIRY_CHOICES, uses_choices=invitations.USES_CHOICES,
         default_expiry=invitations.DEFAULT_EXPIRY, default_uses=invitations.DEFAULT_USES)[0], status
 
@@ -42,6 +43,43 @@ def create(server_id: int):
     except ValidationFailed as failed:
         return render_panel(server_id, errors=failed.errors, status=422)
     return render_panel(server_id, created=created)
+
+
+@bp.post("/servers/<int:server_id>/invitations")
+def invite(server_id: int):
+    """Invite someone by username."""
+    try:
+        invitation = invitations.invite_user(current_user, server_id, request.form.get("username", ""))
+    except ValidationFailed as failed:
+        return render_panel(server_id, errors=failed.errors, status=422)
+    return render_panel(server_id, invited=invitation)
+
+
+@bp.post("/invitations/<int:invitation_id>/cancel")
+def cancel(invitation_id: int):
+    """Withdraw a pending invitation."""
+    invitation = invitations.cancel(current_user, invitation_id)
+    return render_panel(invitation.server_id)
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+def accept(invitation_id: int):
+    """Accept an invitation: join the server and open it."""
+    try:
+        invitation = invitations.respond(current_user, invitation_id, accept=True)
+    except ValidationFailed as failed:
+        return render_error(409, title=_("Invitation"), text=failed.errors["invitation"])
+    return redirect_to(url_for("chat.server", server_id=invitation.server_id))
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+def decline(invitation_id: int):
+    """Decline an invitation."""
+    try:
+        invitations.respond(current_user, invitation_id, accept=False)
+    except ValidationFailed as failed:
+        return render_error(409, title=_("Invitation"), text=failed.errors["invitation"])
+    return redirect_to(url_for("notifications.index"))
 
 
 @bp.post("/invites/<int:invitation_id>/revoke")

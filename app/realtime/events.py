@@ -17,6 +17,7 @@ MEMBER_JOINED = "member.joined"
 MEMBER_LEFT = "member.left"
 USER_UPDATED = "user.updated"
 SESSIONS_REVOKED = "sessions.revoked"
+NOTIFICATIONS_CHANGED = "notifications.changed"
 
 
 def record_event(kind: str, *, server_id: int | None = None, channel_id: int | None = None,

@@ -20,6 +20,7 @@ SERVERS_CHANGED = "charla:servers"
 CHANNELS_CHANGED = "charla:channels"
 REMOVED = "charla:removed"
 SIGNED_OUT = "charla:signed-out"
+NOTIFICATIONS = "charla:notifications"
 
 
 def sse_frame(event_id: int | None, data: str = "", name: str | None = None) -> str:
@@ -96,6 +97,8 @@ class Renderer:
                 self.app, "partials/live/user.html", locale, user=loaded["user"]))
         if kind == kinds.SESSIONS_REVOKED:
             return sse_frame(event.id, "", SIGNED_OUT)
+        if kind == kinds.NOTIFICATIONS_CHANGED:
+            return sse_frame(event.id, "", NOTIFICATIONS)
         if kind == kinds.CHANNEL_CREATED:
             return sse_frame(event.id, str(event.server_id), CHANNELS_CHANGED)
         if kind == kinds.SERVER_DELETED:

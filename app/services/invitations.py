@@ -8,7 +8,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Invitation, Membership, Server, User, utcnow
+from app.models import Invitation, Membership, Notification, Server, User, utcnow
+from app.realtime import events
+from app.services import notifications
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 
@@ -60,7 +62,8 @@ def list_links(user: User, server_id: int) -> list[Invitation]:
     """Owners and admins see every live link; members only their own."""
     membership = server_service.access_membership(user, server_id)
     query = (select(Invitation).options(joinedload(Invitation.inviter))
-             .where(Invitation.server_id == server_id, Invitation.revoked_at.is_(None))
+             .where(Invitation.server_id == server_id, Invitation.revoked_at.is_(None),
+                    Invitation.state.is_(None))
              .order_by(Invitation.id.desc()))
     if not membership.can_manage_channels:
         query = query.where(Invitation.inviter_id == user.id)
@@ -85,7 +88,7 @@ def get_link(code: str) -> Invitation | None:
     if not code or len(code) > 64:
         return None
     return db.session.scalar(select(Invitation).options(joinedload(Invitation.server))
-                             .where(Invitation.code == code))
+                             .where(Invitation.code == code, Invitation.state.is_(None)))
 
 
 def is_member(user: User, server_id: int) -> bool:
@@ -113,3 +116,81 @@ def accept_link(user: User, code: str) -> tuple[Server | None, str]:
         return None, status(db.session.get(Invitation, invitation.id))
     server_service.add_member(user, invitation.server)  # commits the use with the membership
     return invitation.server, OK
+
+
+PENDING, ACCEPTED, DECLINED, CANCELLED = "pending", "accepted", "declined", "cancelled"
+
+
+def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
+    """Invite a user by username; they get a notification with accept and decline."""
+    membership = server_service.access_membership(inviter, server_id)
+    invitee = db.session.scalar(select(User).where(User.username_key == (username or "").strip().lower(),
+                                                   User.deleted_at.is_(None)))
+    if invitee is None:
+        raise ValidationFailed({"username": str(_l("There is no user with that name."))})
+    if is_member(invitee, server_id):
+        raise ValidationFailed({"username": str(_l("%(name)s is already a member.", name=invitee.username))})
+    if db.session.scalar(select(Invitation.id).where(Invitation.server_id == server_id,
+                                                     Invitation.invitee_id == invitee.id,
+                                                     Invitation.state == PENDING)):
+        raise ValidationFailed({"username": str(_l("%(name)s already has an invitation waiting.",
+                                                   name=invitee.username))})
+    invitation = Invitation(server_id=server_id, inviter_id=inviter.id, code=new_code(), max_uses=1,
+                            invitee_id=invitee.id, state=PENDING)
+    db.session.add(invitation)
+    db.session.flush()
+    notifications.notify(invitee.id, notifications.INVITATION, actor_id=inviter.id, server_id=server_id,
+                         server_name=membership.server.name, invitation_id=invitation.id)
+    db.session.commit()
+    return invitation
+
+
+def pending_invitations(user: User, server_id: int) -> list[Invitation]:
+    """Direct invitations of a server still waiting (the inviter's own, or all for admins)."""
+    membership = server_service.access_membership(user, server_id)
+    query = (select(Invitation).options(joinedload(Invitation.invitee))
+             .where(Invitation.server_id == server_id, Invitation.state == PENDING)
+             .order_by(Invitation.id.desc()))
+    if not membership.can_manage_channels:
+        query = query.where(Invitation.inviter_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def respond(user: User, invitation_id: int, accept: bool) -> Invitation:
+    """The invitee accepts (joins) or declines a pending invitation."""
+    invitation = db.session.scalar(select(Invitation).options(joinedload(Invitation.server))
+                                   .where(Invitation.id == invitation_id))
+    if invitation is None or invitation.invitee_id != user.id:
+        abort(404)
+    if invitation.state != PENDING:
+        raise ValidationFailed({"invitation": str(_l("This invitation is no longer waiting for an answer."))})
+    invitation.state = ACCEPTED if accept else DECLINED
+    db.session.execute(update(Notification).where(Notification.invitation_id == invitation.id,
+                                                  Notification.user_id == user.id)
+                       .values(read_at=utcnow()))
+    events.record_event(events.NOTIFICATIONS_CHANGED, user_id=user.id)
+    if accept:
+        notifications.notify(invitation.inviter_id, notifications.INVITE_ACCEPTED, actor_id=user.id,
+                             server_id=invitation.server_id, server_name=invitation.server.name)
+        if not is_member(user, invitation.server_id):
+            server_service.add_member(user, invitation.server)  # commits
+            return invitation
+    db.session.commit()
+    return invitation
+
+
+def cancel(user: User, invitation_id: int) -> Invitation:
+    """The inviter (or an owner or admin) withdraws a pending invitation."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.state is None:
+        abort(404)
+    membership = server_service.access_membership(user, invitation.server_id)
+    if invitation.inviter_id != user.id and not membership.can_manage_channels:
+        abort(403)
+    if invitation.state == PENDING:
+        invitation.state = CANCELLED
+        db.session.execute(update(Notification).where(Notification.invitation_id == invitation.id)
+                           .values(read_at=utcnow()))
+        events.record_event(events.NOTIFICATIONS_CHANGED, user_id=invitation.invitee_id)
+        db.session.commit()
+    return invitation

@@ -200,15 +200,28 @@
     holder.replaceChildren(img);
   });
 
+  var POPOVERS = ["profile-card", "notifications-host"];
   function closeCard() {
-    var host = document.getElementById("profile-card");
-    if (host) host.replaceChildren();
+    POPOVERS.forEach(function (id) {
+      var host = document.getElementById(id);
+      if (host) host.replaceChildren();
+    });
   }
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-close-card]")) { closeCard(); return; }
-    var host = document.getElementById("profile-card");
-    if (host && host.firstElementChild && !event.target.closest("#profile-card") &&
-        !event.target.closest("[hx-target='#profile-card']")) closeCard();
+    POPOVERS.forEach(function (id) {
+      var host = document.getElementById(id);
+      if (host && host.firstElementChild && !event.target.closest("#" + id) &&
+          !event.target.closest("[hx-target='#" + id + "']")) host.replaceChildren();
+    });
+  });
+  document.addEventListener("charla:notifications", function () {
+    if (document.getElementById("bell")) {
+      htmx.ajax("GET", "/notifications/bell", { target: "#bell", swap: "outerHTML" });
+    }
+    if (document.getElementById("notifications-panel")) {
+      htmx.ajax("GET", "/notifications", { target: "#notifications-panel", swap: "outerHTML" });
+    }
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeCard();

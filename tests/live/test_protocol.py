@@ -114,3 +114,15 @@ def test_author_and_readers_get_their_own_rendering(server, users, world):
     assert "message-actions" in mine.data
     assert "message-actions" not in theirs.data
     assert mine.id == theirs.id
+
+
+def test_an_invitation_reaches_the_invitee_live(server, users, world):
+    ana, oscar = users["ana"], users["oscar"]
+    with oscar.stream() as source:
+        response = ana.http.post(f"/servers/{world.book.server_id}/invitations", headers=ana.htmx(),
+                                 data={"username": "oscar"})
+        assert response.status_code == 200
+        frame = source.next()
+    assert frame.event == "charla:notifications"
+    bell = oscar.http.get("/notifications/bell", headers={"HX-Request": "true", "HX-Target": "a#bell"}).text
+    assert 'id="bell-count">1<' in bell

@@ -1,0 +1,42 @@
+"""Notifications: the bell (live unread count) and the panel."""
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user
+
+from app.services import notifications
+from app.templating import render_page_or_fragment, wants_fragment
+
+bp = Blueprint("notifications", __name__)
+
+
+def render_panel():
+    return render_page_or_fragment("pages/notifications.html", "partials/notifications/panel.html",
+                                   items=notifications.get_notifications(current_user),
+                                   unread=notifications.unread_count(current_user))
+
+
+@bp.get("/notifications")
+def index():
+    """Your notifications, newest first."""
+    return render_panel()
+
+
+@bp.get("/notifications/bell")
+def bell():
+    """The bell with the unread count (refreshed live)."""
+    return render_page_or_fragment("pages/notifications.html", "partials/notifications/bell.html",
+                                   items=notifications.get_notifications(current_user),
+                                   unread=notifications.unread_count(current_user))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def read(notification_id: int):
+    """Mark one notification read."""
+    notifications.mark_read(current_user, notification_id)
+    return render_panel() if wants_fragment() else redirect(url_for("notifications.index"), code=303)
+
+
+@bp.post("/notifications/read")
+def read_all():
+    """Mark every notification read."""
+    notifications.mark_all_read(current_user)
+    return render_panel() if wants_fragment() else redirect(url_for("notifications.index"), code=303)

@@ -172,6 +172,33 @@ class Message(db.Model):
     nonce: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
 
     author: Mapped[User] = relationship(lazy="raise")
+    mentions: Mapped[list["MessageMention"]] = relationship(lazy="selectin", cascade="all, delete-orphan",
+                                                             passive_deletes=True)
+
+
+class MessageMention(db.Model):
+    """A member named by `@username` in a message: highlighted, notified, counted as unread."""
+
+    __tablename__ = "message_mentions"
+    __table_args__ = (Index("ix_message_mentions_user_id_channel_id_message_id",
+                            "user_id", "channel_id", "message_id"),)
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # The message's channel, copied so unread mentions per channel need no join.
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    # Lower-cased, as written after the "@", so rendering needs no user lookup.
+    username_key: Mapped[str] = mapped_column(String(32))
+
+
+class ChannelRead(db.Model):
+    """How far a user has read a channel: one row per user and channel, not per message."""
+
+    __tablename__ = "channel_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True)
+    last_read_id: Mapped[int] = mapped_column(BigId, default=0)
 
 
 class Event(db.Model):
@@ -222,7 +249,7 @@ class Invitation(db.Model):
 
 
 class Notification(db.Model):
-    """Something for one user: an invitation, an accepted invitation, a removal."""
+    """Something for one user: an invitation, an accepted invitation, a mention, a removal."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"), NO_REUSE)
@@ -235,8 +262,14 @@ class Notification(db.Model):
     server_name: Mapped[str] = mapped_column(String(100), default="")
     invitation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
                                                          nullable=True)
+    # Mentions: the message (deleting it deletes the notification) and where it is.
+    message_id: Mapped[Optional[int]] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"),
+                                                      nullable=True, index=True)
+    channel_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    channel_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
 
     actor: Mapped[Optional[User]] = relationship(lazy="raise", foreign_keys=[actor_id])
     invitation: Mapped[Optional[Invitation]] = relationship(lazy="raise")
+    message: Mapped[Optional[Message]] = relationship(lazy="raise")

@@ -34,6 +34,7 @@ MATRIX = [
     ("chat.channel", "GET", "/servers/{server}/channels/{channel}", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.older_messages", "GET", "/servers/{server}/channels/{channel}/messages?before={message}", dict(anonymous=LOGIN, outsider=404, member=302, author=302, admin=302, owner=302)),
     ("chat.post_message", "POST", "/servers/{server}/channels/{channel}/messages", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=422, owner=422)),
+    ("chat.mark_channel_read", "POST", "/servers/{server}/channels/{channel}/read", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=303, owner=303)),
     ("chat.message", "GET", "/messages/{message}", dict(anonymous=LOGIN, outsider=404, member=302, author=302, admin=302, owner=302)),
     ("chat.edit_message", "GET", "/messages/{message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=200, admin=403, owner=403)),
     ("chat.edit_message", "POST", "/messages/{message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=422, admin=403, owner=403)),

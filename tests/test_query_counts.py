@@ -51,4 +51,7 @@ def test_query_counts_do_not_grow_with_data(client, as_user, cast, query_counter
     large = measure(client, query_counter, cast)
     print("queries per request:", large)
     assert small == large
-    assert max(large.values()) <= 8, large
+    # The most is opening a server for the first time: the page's reads plus
+    # moving the read mark (insert it, read mention notifications, one event).
+    assert max(large.values()) <= 13, large
+    assert large["channel page"] <= 10, large

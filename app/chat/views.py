@@ -13,6 +13,7 @@ from app.extensions import limiter
 from app.realtime.events import get_cursor
 from app.services import messages as message_service
 from app.services import notifications as notification_service
+from app.services import reads
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from app.templating import htmx_target, render_page_or_fragment, wants_fragment
@@ -30,19 +31,24 @@ def redirect_to(url: str):
 def load_workspace(server_id: int | None = None, channel_id: int | None = None,
                    before: int | None = None) -> dict:
     """Everything the three columns show, in a constant number of queries."""
-    servers = server_service.get_user_servers(current_user)
-    context = {"servers": servers, "server": None, "membership": None, "channels": [],
-               "channel": None, "history": None, "live_cursor": get_cursor(),
-               "unread": notification_service.unread_count(current_user)}
-    if server_id is None:
-        return context
-    membership = server_service.access_membership(current_user, server_id)
-    channels = server_service.get_channels(server_id)
-    channel = server_service.pick_channel(channels, channel_id)
-    context.update(server=membership.server, membership=membership, channels=channels, channel=channel)
-    if channel is not None:
-        context["history"] = message_service.get_history(
-            channel.id, before=before, limit=current_app.config["MESSAGES_PAGE_SIZE"])
+    context = {"server": None, "membership": None, "channels": [], "channel": None, "history": None,
+               "live_cursor": get_cursor()}
+    if server_id is not None:
+        membership = server_service.access_membership(current_user, server_id)
+        channels = server_service.get_channels(server_id)
+        channel = server_service.pick_channel(channels, channel_id)
+        context.update(server=membership.server, membership=membership, channels=channels, channel=channel)
+        if channel is not None:
+            history = message_service.get_history(channel.id, before=before,
+                                                  limit=current_app.config["MESSAGES_PAGE_SIZE"])
+            context["history"] = history
+            if before is None and history.messages:
+                # Opening a channel reads it (up to what is shown).
+                reads.mark_read(current_user, channel, history.messages[-1].id, checked=True)
+    # Read after marking, so the open channel is not shown unread.
+    context.update(servers=server_service.get_user_servers(current_user),
+                   reads=reads.get_read_state(current_user.id),
+                   unread=notification_service.unread_count(current_user))
     return context
 
 
@@ -180,6 +186,17 @@ def post_message(server_id: int, channel_id: int):
                                grouped=message_service.continues_group(previous, message))
     return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id,
                             _anchor=f"message-{message.id}"), code=303)
+
+
+@bp.post("/servers/<int:server_id>/channels/<int:channel_id>/read")
+def mark_channel_read(server_id: int, channel_id: int):
+    """The channel was seen up to ?up_to=<message id> (a message arrived while it was open)."""
+    _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
+    value = request.form.get("up_to", "")
+    reads.mark_read(current_user, channel, int(value) if value.isdigit() else None)
+    if wants_fragment():
+        return "", 204
+    return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id), code=303)
 
 
 @bp.get("/messages/<int:message_id>")

@@ -18,6 +18,7 @@ MEMBER_LEFT = "member.left"
 USER_UPDATED = "user.updated"
 SESSIONS_REVOKED = "sessions.revoked"
 NOTIFICATIONS_CHANGED = "notifications.changed"
+READ_UPDATED = "read.updated"
 
 
 def record_event(kind: str, *, server_id: int | None = None, channel_id: int | None = None,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Event, Message, Server, User
 from app.realtime import events as kinds
+from app.services import reads
 from app.services.messages import continues_group, get_previous
 
 # Named events: dispatched as DOM events on the stream element; app.js acts.
@@ -44,9 +45,12 @@ class Frames:
         message = loaded.get("message")
         self.special_user = message.author_id if message is not None else (
             None if event.kind == kinds.USER_UPDATED else event.user_id)
+        self.mentioned = loaded.get("mentioned") or {}
 
     def for_subscriber(self, sub) -> str:
-        key = (sub.user_id == self.special_user, sub.locale)
+        # A mentioned reader sees their own mention counts: rendered for them alone.
+        role = ("mentioned", sub.user_id) if sub.user_id in self.mentioned else sub.user_id == self.special_user
+        key = (role, sub.locale)
         frame = self.cache.get(key)
         if frame is None:
             frame = self.cache[key] = self.renderer.render(self.event, self.loaded, sub.user_id, sub.locale)
@@ -69,10 +73,13 @@ class Renderer:
         if event.kind in (kinds.MESSAGE_CREATED, kinds.MESSAGE_EDITED):
             message = db.session.scalar(select(Message).options(joinedload(Message.author))
                                         .where(Message.id == event.payload.get("message_id")))
-            grouped = False
+            grouped, mentioned = False, {}
             if message is not None and event.kind == kinds.MESSAGE_CREATED:
                 grouped = continues_group(get_previous(message), message)
-            return {"message": message, "grouped": grouped}
+                # At most mentions.MAX_MENTIONS readers, one query each.
+                mentioned = {m.user_id: reads.get_read_state(m.user_id, event.server_id)
+                             for m in message.mentions}
+            return {"message": message, "grouped": grouped, "mentioned": mentioned}
         if event.kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT):
             server = db.session.get(Server, event.server_id)
             return {"server": server}
@@ -86,9 +93,16 @@ class Renderer:
             message = loaded["message"]
             if message is None:  # deleted before we got to it; its delete event follows
                 return sse_frame(event.id)
+            unread_state = None
+            if kind == kinds.MESSAGE_CREATED and viewer_id != message.author_id:
+                unread_state = loaded["mentioned"].get(viewer_id) or reads.ReadState.new_message(
+                    event.server_id, message.channel_id)
             return sse_frame(event.id, render_template_standalone(
                 self.app, "partials/live/message.html", locale, message=message, grouped=loaded["grouped"],
-                viewer_id=viewer_id, created=kind == kinds.MESSAGE_CREATED))
+                viewer_id=viewer_id, created=kind == kinds.MESSAGE_CREATED, unread_state=unread_state))
+        if kind == kinds.READ_UPDATED:
+            return sse_frame(event.id, render_template_standalone(
+                self.app, "partials/live/unread.html", locale, state=loaded["state"]))
         if kind == kinds.MESSAGE_DELETED:
             return sse_frame(event.id, render_template_standalone(
                 self.app, "partials/live/message_deleted.html", locale, message_id=event.payload["message_id"]))

@@ -4,13 +4,15 @@ from datetime import timedelta
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db
-from app.models import Channel, Membership, Message, User, utcnow
+from app.models import (Channel, Membership, Message, MessageMention,
+                        Notification, Server, User, utcnow)
 from app.realtime import events
+from app.services import mentions, notifications, reads
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 
@@ -90,8 +92,8 @@ def access_message(user: User, message_id: int, *, as_author: bool = False) -> t
 
 def get_previous(message: Message) -> Message | None:
     """The message just before `message` in its channel (for grouping)."""
-    return db.session.scalar(select(Message).where(Message.channel_id == message.channel_id,
-                                                   Message.id < message.id)
+    return db.session.scalar(select(Message).options(lazyload(Message.mentions))
+                             .where(Message.channel_id == message.channel_id, Message.id < message.id)
                              .order_by(Message.id.desc()).limit(1))
 
 
@@ -112,7 +114,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     `nonce` is chosen by the composer per message: a retried POST (a lost
     answer, a double submit) returns the first message instead of a second.
     """
-    _membership, channel = access_channel(user, server_id, channel_id)
+    membership, channel = access_channel(user, server_id, channel_id)
     content = check_content(raw_content)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None
     existing = find_by_nonce(user, nonce)
@@ -120,12 +122,17 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         return existing
     message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce)
     message.author = user
+    mentioned = mentions.resolve(server_id, user.id, content)
+    message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
+                        for user_id, key in mentioned.items()]
     db.session.add(message)
     try:
         db.session.flush()
     except IntegrityError:  # the same nonce committed by a concurrent retry
         db.session.rollback()
         return find_by_nonce(user, nonce)
+    notify_mentioned(message, membership.server, channel, set(mentioned))
+    reads.advance(user.id, channel.id, message.id)  # what you write you have read
     events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,
                         message_id=message.id)
     db.session.commit()
@@ -139,6 +146,9 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
     if content != message.content:
         message.content = content
         message.edited_at = utcnow()
+        added = mentions.sync(message, mentions.resolve(channel.server_id, user.id, content))
+        if added:
+            notify_mentioned(message, db.session.get(Server, channel.server_id), channel, added)
         events.record_event(events.MESSAGE_EDITED, server_id=channel.server_id, channel_id=channel.id,
                             message_id=message.id)
         db.session.commit()
@@ -148,8 +158,20 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
 def delete_message(user: User, message_id: int) -> Channel:
     """Delete the user's own message; returns its channel."""
     message, channel = access_message(user, message_id, as_author=True)
+    told = set(db.session.scalars(select(Notification.user_id).where(Notification.message_id == message_id)))
+    db.session.execute(delete(Notification).where(Notification.message_id == message_id))
+    for user_id in told:
+        events.record_event(events.NOTIFICATIONS_CHANGED, user_id=user_id)
     db.session.delete(message)
     events.record_event(events.MESSAGE_DELETED, server_id=channel.server_id, channel_id=channel.id,
                         message_id=message_id)
     db.session.commit()
     return channel
+
+
+def notify_mentioned(message: Message, server: Server, channel: Channel, user_ids: set[int]) -> None:
+    """Tell newly mentioned members, in the message's transaction."""
+    for user_id in sorted(user_ids):
+        notifications.notify(user_id, notifications.MENTION, actor_id=message.author_id, server_id=server.id,
+                             server_name=server.name, channel_id=channel.id, channel_name=channel.name,
+                             message_id=message.id)

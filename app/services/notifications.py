@@ -1,13 +1,13 @@
 """Notifications: what one user should know about, with a live unread count."""
 from flask import abort
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db
-from app.models import Invitation, Notification, User, utcnow
+from app.models import Invitation, Message, Notification, User, utcnow
 from app.realtime import events
 
-INVITATION, INVITE_ACCEPTED = "invitation", "invite_accepted"
+INVITATION, INVITE_ACCEPTED, MENTION, REMOVED = "invitation", "invite_accepted", "mention", "removed"
 LIST_SIZE = 30
 
 
@@ -28,7 +28,8 @@ def get_notifications(user: User) -> list[Notification]:
     """Newest first, with who did it and the invitation, in one query."""
     return list(db.session.scalars(
         select(Notification).options(joinedload(Notification.actor),
-                                     joinedload(Notification.invitation).joinedload(Invitation.server))
+                                     joinedload(Notification.invitation).joinedload(Invitation.server),
+                                     joinedload(Notification.message).lazyload(Message.mentions))
         .where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(LIST_SIZE)))
 
 

@@ -1,0 +1,82 @@
+"""@mentions: which members a message names, and its text with them highlighted."""
+import re
+
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Membership, Message, MessageMention, User
+
+# "@" + a username (see accounts.USERNAME_RE), not inside a word or an e-mail address.
+MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9._-]{3,32})")
+MAX_MENTIONS = 20
+
+
+def candidate_keys(content: str) -> list[str]:
+    """Lower-cased usernames after "@", in order; "@ana." also tries "ana"."""
+    keys: list[str] = []
+    for match in MENTION_RE.finditer(content):
+        raw = match.group(1).lower()
+        for key in (raw, raw.rstrip("._-")):
+            if len(key) >= 3 and key not in keys:
+                keys.append(key)
+    return keys[:MAX_MENTIONS * 2]
+
+
+def resolve(server_id: int, author_id: int, content: str) -> dict[int, str]:
+    """Members of the server named in `content` (user id -> username key), author excluded.
+
+    Names of non-members, unknown users and deleted accounts mention nobody.
+    """
+    keys = candidate_keys(content)
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.username_key).join(Membership, Membership.user_id == User.id)
+        .where(Membership.server_id == server_id, User.username_key.in_(keys),
+               User.id != author_id, User.deleted_at.is_(None))).all()
+    found = dict(rows)
+    # A name and its trimmed form may both exist ("ana." and "ana"): the longer, as typed, wins.
+    by_key = {key: user_id for user_id, key in found.items()}
+    chosen: dict[int, str] = {}
+    for match in MENTION_RE.finditer(content):
+        raw = match.group(1).lower()
+        key = raw if raw in by_key else raw.rstrip("._-")
+        if key in by_key and by_key[key] not in chosen and len(chosen) < MAX_MENTIONS:
+            chosen[by_key[key]] = key
+    return chosen
+
+
+def sync(message: Message, mentioned: dict[int, str]) -> set[int]:
+    """Make the message's mention rows match `mentioned`; returns the newly mentioned user ids."""
+    current = {m.user_id: m for m in message.mentions}
+    for user_id, row in current.items():
+        if user_id not in mentioned:
+            message.mentions.remove(row)
+    added = set()
+    for user_id, key in mentioned.items():
+        if user_id not in current:
+            message.mentions.append(MessageMention(user_id=user_id, channel_id=message.channel_id,
+                                                   username_key=key))
+            added.add(user_id)
+    return added
+
+
+def highlight(content: str, keys: set[str]) -> Markup:
+    """The message text, escaped, with each real mention wrapped in a highlighted span."""
+    if not keys:
+        return escape(content)
+    parts = []
+    position = 0
+    for match in MENTION_RE.finditer(content):
+        raw = match.group(1)
+        key = raw.lower() if raw.lower() in keys else raw.lower().rstrip("._-")
+        if key not in keys:
+            continue
+        end = match.start(1) + len(key)
+        parts.append(escape(content[position:match.start()]))
+        parts.append(Markup('<span class="mention" data-mention="{}">@{}</span>').format(
+            key, content[match.start(1):end]))
+        position = end
+    parts.append(escape(content[position:]))
+    return Markup("").join(parts)

@@ -56,8 +56,9 @@ def test_membership_and_channel_events(cast):
     server_service.delete_server(cast.owner, cast.server.id)
     sid = cast.server.id
     kinds = [(kind, server, chan) for kind, server, chan, _payload in new_events(start)]
+    # The admin, still a member, is told the server is gone.
     assert kinds == [(events.CHANNEL_CREATED, sid, channel.id), (events.MEMBER_LEFT, sid, None),
-                     (events.SERVER_DELETED, sid, None)]
+                     (events.SERVER_DELETED, sid, None), (events.NOTIFICATIONS_CHANGED, None, None)]
 
 
 def test_a_rejected_change_writes_no_event_and_no_row(cast):

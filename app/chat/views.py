@@ -32,7 +32,7 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
                    before: int | None = None) -> dict:
     """Everything the three columns show, in a constant number of queries."""
     context = {"server": None, "membership": None, "channels": [], "channel": None, "history": None,
-               "live_cursor": get_cursor()}
+               "live_cursor": get_cursor(), "viewing_older": before is not None}
     if server_id is not None:
         membership = server_service.access_membership(current_user, server_id)
         channels = server_service.get_channels(server_id)
@@ -192,7 +192,7 @@ def post_message(server_id: int, channel_id: int):
 def mark_channel_read(server_id: int, channel_id: int):
     """The channel was seen up to ?up_to=<message id> (a message arrived while it was open)."""
     _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
-    value = request.form.get("up_to", "")
+    value = request.values.get("up_to", "")
     reads.mark_read(current_user, channel, int(value) if value.isdigit() else None)
     if wants_fragment():
         return "", 204
@@ -201,11 +201,15 @@ def mark_channel_read(server_id: int, channel_id: int):
 
 @bp.get("/messages/<int:message_id>")
 def message(message_id: int):
-    """One message (htmx: after cancelling an edit); plain: its place in the channel."""
+    """One message (htmx: after cancelling an edit); plain: its place in the channel, highlighted."""
     message, channel = message_service.access_message(current_user, message_id)
     if not wants_fragment():
+        notification_service.mark_message_seen(current_user, message.id)
+        before = None
+        if not message_service.in_newest_page(message, current_app.config["MESSAGES_PAGE_SIZE"]):
+            before = message.id + 1  # the page of history that ends with it
         return redirect(url_for("chat.channel", server_id=channel.server_id, channel_id=channel.id,
-                                _anchor=f"message-{message.id}"))
+                                before=before, _anchor=f"message-{message.id}"))
     return render_template("partials/message.html", message=message, grouped=False)
 
 

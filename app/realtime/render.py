@@ -85,6 +85,8 @@ class Renderer:
             return {"server": server}
         if event.kind == kinds.USER_UPDATED:
             return {"user": db.session.get(User, event.user_id)}
+        if event.kind == kinds.READ_UPDATED:
+            return {"state": reads.get_read_state(event.user_id, event.payload["read_server_id"])}
         return {}
 
     def render(self, event: Event, loaded: dict, viewer_id: int, locale: str) -> str:

@@ -90,6 +90,13 @@ def access_message(user: User, message_id: int, *, as_author: bool = False) -> t
     return message, channel
 
 
+def in_newest_page(message: Message, page_size: int) -> bool:
+    """Whether the channel's first page (its newest messages) shows `message`."""
+    newer = db.session.scalars(select(Message.id).where(Message.channel_id == message.channel_id,
+                                                        Message.id > message.id).limit(page_size)).all()
+    return len(newer) < page_size
+
+
 def get_previous(message: Message) -> Message | None:
     """The message just before `message` in its channel (for grouping)."""
     return db.session.scalar(select(Message).options(lazyload(Message.mentions))

@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
-from app.models import (ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message,
+from app.models import (ROLE_MEMBER, ROLE_OWNER, Channel, ChannelRead,
+                        Membership, Message, MessageMention, Notification,
                         Server, ServerTerm, User)
 from app.realtime import events
-from app.services import search
+from app.services import notifications, search
 from app.services.errors import ValidationFailed
 
 SERVER_NAME_MAX = 100
@@ -128,13 +129,23 @@ def delete_server(user: User, server_id: int) -> None:
     membership = access_membership(user, server_id)
     if membership.role != ROLE_OWNER:
         abort(403)
+    server = membership.server
+    others = list(db.session.scalars(select(Membership.user_id).where(Membership.server_id == server_id,
+                                                                      Membership.user_id != user.id)))
     channel_ids = select(Channel.id).where(Channel.server_id == server_id).scalar_subquery()
+    message_ids = select(Message.id).where(Message.channel_id.in_(channel_ids)).scalar_subquery()
+    db.session.execute(delete(Notification).where(Notification.message_id.in_(message_ids)))
+    db.session.execute(delete(MessageMention).where(MessageMention.channel_id.in_(channel_ids)))
+    db.session.execute(delete(ChannelRead).where(ChannelRead.channel_id.in_(channel_ids)))
     db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
     db.session.execute(delete(Channel).where(Channel.server_id == server_id))
     db.session.execute(delete(Membership).where(Membership.server_id == server_id))
     db.session.execute(delete(ServerTerm).where(ServerTerm.server_id == server_id))
     db.session.execute(delete(Server).where(Server.id == server_id))
     events.record_event(events.SERVER_DELETED, server_id=server_id)
+    for member_id in others:
+        notifications.notify(member_id, notifications.REMOVED, actor_id=user.id, server_id=server_id,
+                             server_name=server.name)
     db.session.commit()
 
 

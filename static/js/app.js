@@ -143,11 +143,67 @@
     var id = message ? parseInt(message.id, 10) : NaN;
     if (id > lastEventId) lastEventId = id;
     if (message && message.data && message.data.indexOf("hx-upsert") !== -1) {
+      markMentions(document);
+      readSoon();
       var marker = document.getElementById("new-messages");
       if (wasAtBottom) { var s = scroller(); if (s) s.scrollTop = 0; }
       else if (marker) marker.hidden = false;
     }
     localiseTimes(document);
+  });
+
+  // ---- Read marks and mentions ------------------------------------------------
+  // A message that arrives in the open channel while the tab is visible is
+  // read: tell the server (at most every 2 s), which clears the marks in
+  // every tab of the user.
+  var readTimer = null;
+  var lastReadSent = {};
+
+  function myId() { var live = document.getElementById("live"); return live ? live.dataset.userId : null; }
+
+  function markMentions(root) {
+    var me = myId();
+    if (!me) return;
+    (root || document).querySelectorAll(".message[data-mentions]").forEach(function (el) {
+      el.classList.toggle("mentions-me", el.dataset.mentions.split(" ").indexOf(me) !== -1);
+    });
+  }
+
+  function sendRead() {
+    readTimer = null;
+    var list = document.getElementById("message-list");
+    if (!list || document.visibilityState !== "visible") return;
+    var newest = null;
+    list.querySelectorAll(".message").forEach(function (el) {
+      if (el.dataset.authorId !== myId()) newest = el;
+    });
+    if (!newest) return;
+    var id = parseInt(newest.id.replace("message-", ""), 10);
+    var channel = list.dataset.channelId;
+    if (!(id > (lastReadSent[channel] || 0))) return;
+    lastReadSent[channel] = id;
+    var token = document.querySelector("meta[name=csrf-token]");
+    htmx.ajax("POST", list.dataset.readUrl + "?up_to=" + id, {
+      swap: "none", headers: { "X-CSRFToken": token ? token.content : "" }
+    });
+  }
+
+  function readSoon() {
+    if (!readTimer) readTimer = setTimeout(sendRead, 2000);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") readSoon();
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    markMentions(document);
+    // Opening a channel read it on the server: start counting from its newest message.
+    var list = document.getElementById("message-list");
+    if (list && !list.dataset.readFrom) {
+      list.dataset.readFrom = "1";
+      var last = list.querySelector(".message:last-of-type");
+      if (last) lastReadSent[list.dataset.channelId] = parseInt(last.id.replace("message-", ""), 10);
+    }
   });
 
   document.addEventListener("charla:resync", function () {
@@ -232,6 +288,13 @@
     var column = document.getElementById("messages-column");
     if (column) column.dataset.caughtUp = "1";
     localiseTimes(document);
+    markMentions(document);
+    var list = document.getElementById("message-list");
+    if (list) {
+      list.dataset.readFrom = "1";
+      var last = list.querySelector(".message:last-of-type");
+      if (last) lastReadSent[list.dataset.channelId] = parseInt(last.id.replace("message-", ""), 10);
+    }
     document.querySelectorAll("#toasts .toast").forEach(function (toast) {
       toast.dataset.timer = "1";
       dismissLater(toast);

@@ -58,7 +58,11 @@ def test_first_connect_replays_from_the_page_cursor(server, users, world):
     cursor = int(page.split('data-cursor="')[1].split('"')[0])
     posted = ana.post(world.book, "while the page was loading")
     with bruno.stream(after=cursor) as source:
-        assert message_ids(source.next()) == [posted]
+        first = source.next()
+        if not message_ids(first):  # opening the channel read it: that comes first
+            assert 'hx-target="#channel-unread-' in first.data
+            first = source.next()
+        assert message_ids(first) == [posted]
 
 
 def test_too_old_an_id_gives_one_resync(server, users, world):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import render_error
-from app.extensions import limiter
+from app.extensions import htmx, limiter
 from app.realtime.events import get_cursor
 from app.services import messages as message_service
 from app.services import notifications as notification_service
@@ -194,7 +194,7 @@ def mark_channel_read(server_id: int, channel_id: int):
     _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
     value = request.values.get("up_to", "")
     reads.mark_read(current_user, channel, int(value) if value.isdigit() else None)
-    if wants_fragment():
+    if htmx:  # app.js, in the background: nothing to show
         return "", 204
     return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id), code=303)
 

@@ -98,6 +98,12 @@
 
   // ---- Live updates (one SSE stream per tab, element #live) -----------------
   var lastEventId = 0;
+  var lastContentEventId = 0;  // the last frame that changed more than unread marks
+
+  function onlyMarks(data) {
+    var targets = data.match(/hx-target="[^"]*"/g) || [];
+    return targets.length > 0 && targets.every(function (t) { return /-(unread|mentions)-\d+"$/.test(t); });
+  }
   var reconnectDelay = 1000;
   var wasAtBottom = true;
 
@@ -142,6 +148,7 @@
     var message = event.detail && event.detail.message;
     var id = message ? parseInt(message.id, 10) : NaN;
     if (id > lastEventId) lastEventId = id;
+    if (id > lastContentEventId && message.data && !onlyMarks(message.data)) lastContentEventId = id;
     if (message && message.data && message.data.indexOf("hx-upsert") !== -1) {
       markMentions(document);
       readSoon();
@@ -154,7 +161,7 @@
 
   // ---- Read marks and mentions ------------------------------------------------
   // A message that arrives in the open channel while the tab is visible is
-  // read: tell the server (at most every 2 s), which clears the marks in
+  // read: tell the server (one request per burst), which clears the marks in
   // every tab of the user.
   var readTimer = null;
   var lastReadSent = {};
@@ -183,13 +190,14 @@
     if (!(id > (lastReadSent[channel] || 0))) return;
     lastReadSent[channel] = id;
     var token = document.querySelector("meta[name=csrf-token]");
+    // Its own source element: requests from the same element (body) would cancel each other.
     htmx.ajax("POST", list.dataset.readUrl + "?up_to=" + id, {
-      swap: "none", headers: { "X-CSRFToken": token ? token.content : "" }
+      source: list, target: list, swap: "none", headers: { "X-CSRFToken": token ? token.content : "" }
     });
   }
 
   function readSoon() {
-    if (!readTimer) readTimer = setTimeout(sendRead, 2000);
+    if (!readTimer) readTimer = setTimeout(sendRead, 1000);
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -240,7 +248,8 @@
     var column = document.getElementById("messages-column");
     if (!column || column.dataset.caughtUp) return;
     column.dataset.caughtUp = "1";
-    if (parseInt(column.dataset.cursor || "0", 10) < lastEventId) fetchRegion("#messages-column");
+    // Read marks (opening the channel makes one) need no catch-up.
+    if (parseInt(column.dataset.cursor || "0", 10) < lastContentEventId) fetchRegion("#messages-column");
   });
 
   // ---- Profile: avatar preview, profile cards, signed out elsewhere ------------

@@ -130,3 +130,40 @@ def test_an_invitation_reaches_the_invitee_live(server, users, world):
     assert frame.event == "charla:notifications"
     bell = oscar.http.get("/notifications/bell", headers={"HX-Request": "true", "HX-Target": "a#bell"}).text
     assert 'id="bell-count">1<' in bell
+
+
+def test_a_mention_reaches_the_mentioned_member_with_badges_and_the_bell(server, users, world):
+    ana, bruno, carla = users["ana"], users["bruno"], users["carla"]
+    with bruno.stream() as for_bruno, carla.stream() as for_carla:
+        posted = ana.post(world.side, "@bruno have you read it?")
+        frames = [for_bruno.next(), for_bruno.next()]
+        carla_frame = for_carla.next()
+    by_kind = {frame.event: frame for frame in frames}
+    message, bell = by_kind["message"], by_kind["charla:notifications"]
+    assert message_ids(message) == [posted]
+    page = BeautifulSoup(message.data, "html.parser")
+    assert page.select_one(f"#message-{posted} .mention").text == "@bruno"
+    badge = page.select_one(f'hx-partial[hx-target="#channel-mentions-{world.side.id}"] .mention-badge')
+    assert badge.text == "1"
+    assert page.select_one(f'hx-partial[hx-target="#server-mentions-{world.side.server_id}"]').text.strip() == "1"
+    # Carla is not mentioned: her channel turns bold, her badges are left alone.
+    carla_page = BeautifulSoup(carla_frame.data, "html.parser")
+    assert carla_page.select_one(f'hx-partial[hx-target="#channel-unread-{world.side.id}"]') is not None
+    assert carla_page.select(f'hx-partial[hx-target*="-mentions-"]') == []
+    assert int(bell.id) > 0
+
+
+def test_reading_in_one_tab_clears_the_marks_in_the_others(server, users, world):
+    ana, bruno = users["ana"], users["bruno"]
+    posted = ana.post(world.side, "@bruno one more")
+    with bruno.stream() as other_tab:
+        response = bruno.http.post(f"/servers/{world.side.server_id}/channels/{world.side.id}/read",
+                                   params={"up_to": posted}, headers=bruno.htmx())
+        assert response.status_code == 204
+        frames = [other_tab.next(), other_tab.next()]
+    marks = next(f for f in frames if f.event == "message")
+    assert any(f.event == "charla:notifications" for f in frames)  # the mention is read too
+    page = BeautifulSoup(marks.data, "html.parser")
+    assert page.select_one(f"#channel-unread-{world.side.id}").has_attr("hidden")
+    assert page.select_one(f"#channel-mentions-{world.side.id}").has_attr("hidden")
+    assert page.select_one(f"#server-unread-{world.side.server_id}").has_attr("hidden")

@@ -184,7 +184,8 @@ def history_statements(channel_id: int, before: int | None) -> list:
     session = db.session()
 
     def catch(state):
-        if state.is_select:
+        # The page's own query, not the eager load of its mentions (by primary key).
+        if state.is_select and not state.is_relationship_load:
             caught.append(state.statement)
 
     event.listen(session, "do_orm_execute", catch)

@@ -78,3 +78,15 @@ def test_a_mention_updates_badge_and_bell_live_and_opening_reads_it(new_context)
     assert read.value.status == 204
     bob_page.goto(bob_page.url.split("/servers/")[0] + "/")
     expect(bob_page.locator(f"#server-unread-{server_id}")).to_be_hidden()
+
+    # From the bell, "Go to the message" opens the channel scrolled to it, highlighted.
+    for i in range(24):  # under the posting limit (30 in 10 s)
+        post(alice_page, f"filler {i}" if i != 3 else f"@{bob} an older question")
+    expect(bob_page.locator("#bell-count")).to_have_text("1")
+    bob_page.locator("#bell").click()
+    bob_page.get_by_role("link", name="Go to the message").first.click()  # newest first
+    expect(bob_page).to_have_url(re.compile(r"#message-\d+$"))
+    target = bob_page.locator(".message:target")
+    expect(target.locator(".content")).to_have_text(f"@{bob} an older question")
+    expect(target).to_be_in_viewport()
+    expect(bob_page.locator("#bell-count")).to_have_count(0)

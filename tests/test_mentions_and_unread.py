@@ -226,7 +226,7 @@ def test_reading_elsewhere_clears_the_marks_in_every_tab(client, as_user, cast):
 def test_deleting_a_server_tells_its_members_they_were_removed(client, as_user, cast):
     server_service.delete_server(cast.owner, cast.server.id)
     fresh()
-    removed = list(db.session.scalars(select(Notification).where(Notification.kind == "removed")))
+    removed = list(db.session.scalars(select(Notification).where(Notification.kind == "server_deleted")))
     assert sorted(n.user_id for n in removed) == sorted([cast.admin.id, cast.member.id])
     as_user(cast.member)
     panel = soup(client.get("/notifications"))

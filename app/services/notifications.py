@@ -7,7 +7,8 @@ from app.extensions import db
 from app.models import Invitation, Message, Notification, User, utcnow
 from app.realtime import events
 
-INVITATION, INVITE_ACCEPTED, MENTION, REMOVED = "invitation", "invite_accepted", "mention", "removed"
+INVITATION, INVITE_ACCEPTED, MENTION = "invitation", "invite_accepted", "mention"
+REMOVED, SERVER_DELETED = "removed", "server_deleted"
 LIST_SIZE = 30
 
 

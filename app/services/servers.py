@@ -3,12 +3,12 @@ import re
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
-from app.models import (ROLE_MEMBER, ROLE_OWNER, Channel, ChannelRead,
+from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, ChannelRead,
                         Membership, Message, MessageMention, Notification,
                         Server, ServerTerm, User)
 from app.realtime import events
@@ -144,7 +144,7 @@ def delete_server(user: User, server_id: int) -> None:
     db.session.execute(delete(Server).where(Server.id == server_id))
     events.record_event(events.SERVER_DELETED, server_id=server_id)
     for member_id in others:
-        notifications.notify(member_id, notifications.REMOVED, actor_id=user.id, server_id=server_id,
+        notifications.notify(member_id, notifications.SERVER_DELETED, actor_id=user.id, server_id=server_id,
                              server_name=server.name)
     db.session.commit()
 
@@ -180,3 +180,44 @@ def create_channel(user: User, server_id: int, data) -> Channel:
     events.record_event(events.CHANNEL_CREATED, server_id=server_id, channel_id=channel.id)
     db.session.commit()
     return channel
+
+
+MEMBERS_LIST_MAX = 500
+
+
+def get_members(user: User, server_id: int) -> tuple[Membership, list[tuple[Membership, User]]]:
+    """The viewer's membership and the server's members (owner, admins, then by name)."""
+    membership = access_membership(user, server_id)
+    rank = case((Membership.role == ROLE_OWNER, 0), (Membership.role == ROLE_ADMIN, 1), else_=2)
+    rows = db.session.execute(
+        select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.server_id == server_id).order_by(rank, User.display_name, User.id)
+        .limit(MEMBERS_LIST_MAX)).all()
+    return membership, [(m, u) for m, u in rows]
+
+
+def can_remove(actor: Membership, target: Membership) -> bool:
+    """Owners remove anyone but themselves; admins remove plain members."""
+    if actor.user_id == target.user_id:
+        return False
+    return (actor.role == ROLE_OWNER) or (actor.role == ROLE_ADMIN and target.role == ROLE_MEMBER)
+
+
+def remove_member(user: User, server_id: int, member_id: int) -> User:
+    """Remove someone from the server; they are told, and their tabs leave it at once."""
+    actor = access_membership(user, server_id)
+    target = db.session.scalar(select(Membership).where(Membership.server_id == server_id,
+                                                        Membership.user_id == member_id))
+    if target is None:
+        abort(404)
+    if not can_remove(actor, target):
+        abort(403)
+    removed = db.session.get(User, member_id)
+    db.session.delete(target)
+    db.session.execute(update(Server).where(Server.id == server_id)
+                       .values(member_count=Server.member_count - 1))
+    events.record_event(events.MEMBER_LEFT, server_id=server_id, user_id=member_id)
+    notifications.notify(member_id, notifications.REMOVED, actor_id=user.id, server_id=server_id,
+                         server_name=actor.server.name)
+    db.session.commit()
+    return removed

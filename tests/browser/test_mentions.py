@@ -19,9 +19,11 @@ def invite_and_accept(host_page, guest_page, guest: str, server_path: str) -> No
 
 
 def post(page, text: str) -> None:
-    page.locator("#composer-input").fill(text)
-    page.locator("#composer-input").press("Enter")
+    composer = page.locator("#composer-input")
+    composer.fill(text)
+    composer.press("Enter")
     expect(messages(page).last.locator(".content")).to_have_text(text)
+    expect(composer).to_have_value("")  # the POST has answered (the stream's copy may come first)
 
 
 def test_a_mention_updates_badge_and_bell_live_and_opening_reads_it(new_context):

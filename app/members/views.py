@@ -1,0 +1,31 @@
+"""A server's member list, and removing members (owners and admins)."""
+from flask import Blueprint, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.services import servers as server_service
+from app.templating import render_page_or_fragment, wants_fragment
+
+bp = Blueprint("members", __name__)
+
+
+def render_members(server_id: int, removed=None):
+    membership, members = server_service.get_members(current_user, server_id)
+    return render_page_or_fragment("pages/members.html", "partials/members/panel.html",
+                                   server=membership.server, membership=membership, members=members,
+                                   can_remove=server_service.can_remove, removed=removed)
+
+
+@bp.get("/servers/<int:server_id>/members")
+def index(server_id: int):
+    """Who is in the server, with their role."""
+    return render_members(server_id)
+
+
+@bp.post("/servers/<int:server_id>/members/<int:user_id>/remove")
+def remove(server_id: int, user_id: int):
+    """Remove a member: owners remove anyone, admins remove members."""
+    removed = server_service.remove_member(current_user, server_id, user_id)
+    if wants_fragment():
+        return render_members(server_id, removed=removed)
+    return redirect(url_for("members.index", server_id=server_id), code=303)

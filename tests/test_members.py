@@ -1,0 +1,57 @@
+"""The member list, and owners and admins removing members."""
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Event, Membership, Notification, Server
+from app.realtime import events
+from tests.conftest import fresh, htmx_headers, soup
+
+
+def remove(client, cast, user):
+    return client.post(f"/servers/{cast.server.id}/members/{user.id}/remove",
+                       headers=htmx_headers("section#members-panel"))
+
+
+def test_members_are_listed_with_their_roles(client, as_user, cast):
+    as_user(cast.member)
+    page = soup(client.get(f"/servers/{cast.server.id}/members"))
+    rows = [(li.select_one(".member-name").text.split()[0], li.select_one(".role").text)
+            for li in page.select(".member")]
+    assert rows == [("Olivia", "Owner"), ("Adam", "Admin"), ("Mia", "Member")]
+    assert page.select(".member form") == []  # a member removes nobody
+    assert "3 members" in page.select_one(".member-count").text
+
+
+def test_an_admin_removes_a_member_who_is_told_and_leaves_at_once(client, as_user, cast):
+    start = db.session.scalar(select(func.max(Event.id)))
+    as_user(cast.admin)
+    panel = soup(client.get(f"/servers/{cast.server.id}/members"))
+    assert [li["id"] for li in panel.select(".member") if li.select_one("form")] == [f"member-{cast.member.id}"]
+    response = remove(client, cast, cast.member)
+    assert response.status_code == 200
+    page = soup(response)
+    assert "Mia was removed from the server." in page.select_one(".form-ok").text
+    assert f"member-{cast.member.id}" not in [li["id"] for li in page.select(".member")]
+    fresh()
+    assert db.session.get(Server, cast.server.id).member_count == 2
+    assert db.session.scalar(select(Membership).where(Membership.user_id == cast.member.id)) is None
+    kinds = list(db.session.execute(select(Event.kind, Event.user_id).where(Event.id > start)))
+    assert (events.MEMBER_LEFT, cast.member.id) in kinds  # her open tabs leave the server
+    note = db.session.scalar(select(Notification).where(Notification.user_id == cast.member.id))
+    assert note.kind == "removed" and note.actor_id == cast.admin.id
+    as_user(cast.member)
+    assert client.get(f"/servers/{cast.server.id}").status_code == 404
+    panel = soup(client.get("/notifications"))
+    assert "Adam removed you from Book Club." in panel.text
+
+
+def test_admins_cannot_remove_admins_or_the_owner_and_nobody_removes_themselves(client, as_user, cast):
+    as_user(cast.admin)
+    assert remove(client, cast, cast.owner).status_code == 403
+    assert remove(client, cast, cast.admin).status_code == 403
+    as_user(cast.owner)
+    assert remove(client, cast, cast.owner).status_code == 403
+    assert remove(client, cast, cast.outsider).status_code == 404
+    assert remove(client, cast, cast.admin).status_code == 200
+    fresh()
+    assert db.session.get(Server, cast.server.id).member_count == 2

@@ -1,6 +1,5 @@
 """A server's member list, and removing members (owners and admins)."""
 from flask import Blueprint, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import servers as server_service

@@ -1,7 +1,7 @@
 """Notifications: what one user should know about, with a live unread count."""
 from flask import abort
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Invitation, Message, Notification, User, utcnow

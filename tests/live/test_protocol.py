@@ -149,7 +149,7 @@ def test_a_mention_reaches_the_mentioned_member_with_badges_and_the_bell(server,
     # Carla is not mentioned: her channel turns bold, her badges are left alone.
     carla_page = BeautifulSoup(carla_frame.data, "html.parser")
     assert carla_page.select_one(f'hx-partial[hx-target="#channel-unread-{world.side.id}"]') is not None
-    assert carla_page.select(f'hx-partial[hx-target*="-mentions-"]') == []
+    assert carla_page.select('hx-partial[hx-target*="-mentions-"]') == []
     assert int(bell.id) > 0
 
 

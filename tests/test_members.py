@@ -55,3 +55,19 @@ def test_admins_cannot_remove_admins_or_the_owner_and_nobody_removes_themselves(
     assert remove(client, cast, cast.admin).status_code == 200
     fresh()
     assert db.session.get(Server, cast.server.id).member_count == 2
+
+
+def test_the_composer_suggests_members_by_username_prefix(client, as_user, cast):
+    from tests.conftest import make_user
+    from app.services import servers as server_service
+    server_service.add_member(make_user("Adriana"), cast.server)
+    make_user("adolfo")  # not a member
+    as_user(cast.member)
+    url = f"/servers/{cast.server.id}/members/suggest"
+    names = lambda q: [li["data-username"] for li in soup(client.get(url, query_string={"q": q})).select("li")]
+    assert names("ad") == ["adam", "Adriana"]
+    assert names("ADR") == ["Adriana"]
+    assert names("") == ["adam", "Adriana", "olivia"]  # everyone but yourself
+    assert names("zz") == [] and names("a'; --") == []
+    page = soup(client.get(url, query_string={"q": "ol"}))
+    assert page.select_one("#mention-suggestions li[aria-selected=true]")["data-username"] == "olivia"

@@ -1,7 +1,8 @@
 """A server's member list, and removing members (owners and admins)."""
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.services import mentions
 from app.services import servers as server_service
 from app.templating import render_page_or_fragment, wants_fragment
 
@@ -28,3 +29,11 @@ def remove(server_id: int, user_id: int):
     if wants_fragment():
         return render_members(server_id, removed=removed)
     return redirect(url_for("members.index", server_id=server_id), code=303)
+
+
+@bp.get("/servers/<int:server_id>/members/suggest")
+def suggest(server_id: int):
+    """Members whose username starts with ?q= (the composer's "@" list)."""
+    prefix = request.args.get("q", "")
+    return render_template("partials/members/suggestions.html", prefix=prefix,
+                           users=mentions.suggest(current_user, server_id, prefix))

@@ -252,6 +252,93 @@
     if (parseInt(column.dataset.cursor || "0", 10) < lastContentEventId) fetchRegion("#messages-column");
   });
 
+  // ---- "@" suggestions in the composer --------------------------------------------
+  // Typing "@" and the start of a username lists matching members (HTML from
+  // the server); arrows move, Enter or Tab inserts, Escape closes.
+  var suggestSeq = 0;
+
+  function mentionBeforeCaret(input) {
+    var before = input.value.slice(0, input.selectionStart);
+    var match = before.match(/(?:^|\s)@([A-Za-z0-9._-]{0,32})$/);
+    return match ? { prefix: match[1], start: before.length - match[1].length - 1 } : null;
+  }
+
+  function suggestionList() { return document.getElementById("mention-suggestions"); }
+
+  function closeSuggestions() {
+    var list = suggestionList();
+    var input = document.getElementById("composer-input");
+    if (list) { list.hidden = true; list.replaceChildren(); }
+    if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+    suggestSeq++;
+  }
+
+  function showSuggestions(input, found) {
+    var seq = ++suggestSeq;
+    fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(found.prefix), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        var list = suggestionList();
+        if (seq !== suggestSeq || !list || !html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("mention-suggestions");
+        if (!fresh) return;
+        list.replaceWith(fresh);
+        var open = !fresh.hidden && fresh.children.length > 0;
+        input.setAttribute("aria-expanded", String(open));
+        var selected = fresh.querySelector("[aria-selected=true]");
+        if (selected) input.setAttribute("aria-activedescendant", selected.id);
+      });
+  }
+
+  function moveSelection(step) {
+    var options = Array.prototype.slice.call(suggestionList().querySelectorAll("[role=option]"));
+    var index = options.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    var next = options[(index + step + options.length) % options.length];
+    options.forEach(function (o) { o.setAttribute("aria-selected", String(o === next)); });
+    document.getElementById("composer-input").setAttribute("aria-activedescendant", next.id);
+  }
+
+  function insertMention(option) {
+    var input = document.getElementById("composer-input");
+    var found = input && mentionBeforeCaret(input);
+    if (!found) { closeSuggestions(); return; }
+    var text = "@" + option.dataset.username + " ";
+    input.value = input.value.slice(0, found.start) + text + input.value.slice(input.selectionStart);
+    var caret = found.start + text.length;
+    input.setSelectionRange(caret, caret);
+    input.focus();
+    closeSuggestions();
+  }
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (input.id !== "composer-input" || !input.dataset.suggestUrl) return;
+    var found = mentionBeforeCaret(input);
+    if (found) showSuggestions(input, found); else closeSuggestions();
+  });
+  document.addEventListener("keydown", function (event) {
+    var list = suggestionList();
+    if (event.target.id !== "composer-input" || !list || list.hidden || !list.children.length) return;
+    var handled = true;
+    if (event.key === "ArrowDown") moveSelection(1);
+    else if (event.key === "ArrowUp") moveSelection(-1);
+    else if ((event.key === "Enter" && !event.shiftKey) || event.key === "Tab") {
+      insertMention(list.querySelector("[aria-selected=true]") || list.firstElementChild);
+    } else if (event.key === "Escape") closeSuggestions();
+    else handled = false;
+    if (handled) { event.preventDefault(); event.stopImmediatePropagation(); }
+  }, true);  // capture: before Enter sends the message
+  document.addEventListener("mousedown", function (event) {
+    var option = event.target.closest("#mention-suggestions [role=option]");
+    if (option) { event.preventDefault(); insertMention(option); }
+  });
+  document.addEventListener("focusout", function (event) {
+    if (event.target.id === "composer-input") setTimeout(closeSuggestions, 150);
+  });
+  document.addEventListener("htmx:after:request", function (event) {
+    if (event.target.id === "composer") closeSuggestions();
+  });
+
   // ---- Profile: avatar preview, profile cards, signed out elsewhere ------------
   document.addEventListener("change", function (event) {
     var input = event.target;

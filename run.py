@@ -19,7 +19,15 @@ def main() -> None:
     import logging
 
     from flask_migrate import upgrade
-    from gevent.pywsgi import WSGIServer
+    from gevent.pywsgi import WSGIHandler, WSGIServer
+
+    class Handler(WSGIHandler):
+        """pywsgi with a 1 KiB read buffer instead of 8 KiB: every open stream
+        keeps its connection's buffer, and requests here are small (uploads
+        are read in large chunks past the buffer anyway)."""
+
+        def __init__(self, sock, address, server, rfile=None):
+            super().__init__(sock, address, server, rfile=rfile or sock.makefile("rb", 1024))
 
     with app.app_context():
         upgrade()
@@ -33,7 +41,7 @@ def main() -> None:
     logging.getLogger("charla").info("Charla on http://%s:%d/", host, port)
     # A deep accept queue: a burst of reconnecting tabs should not wait for SYN retries.
     WSGIServer((host, port), app, log=None, error_log=logging.getLogger("gevent"),
-               backlog=2048).serve_forever()
+               backlog=2048, handler_class=Handler).serve_forever()
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ def test_a_slow_reader_is_dropped_not_buffered_forever():
     for i in range(5):
         subscriber.offer(f"frame {i}")
     assert subscriber.dropped
-    assert [subscriber.queue.get_nowait() for _ in range(2)] == ["frame 0", "frame 1"]
-    assert subscriber.queue.empty()
+    assert subscriber.take(0) == ["frame 0", "frame 1"]
+    assert subscriber.take(0) == []
 
 
 def test_streams_per_user_are_capped(app, client, as_user, cast):
@@ -50,3 +50,17 @@ def test_fan_out_renders_once_per_audience(app, cast):
     assert f'id="message-{message.id}"' in texts[2] and "message-actions" in texts[2]
     spanish = frames.for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "es", 10))
     assert len(frames.cache) == 3 and spanish != texts[0]
+
+
+def test_a_waiting_stream_wakes_for_a_frame_and_times_out_without_one():
+    import threading
+    import time
+
+    subscriber = Subscriber(1, {1}, "en", maxsize=10)
+    started = time.monotonic()
+    assert subscriber.take(0.05) == []
+    assert time.monotonic() - started >= 0.04
+    threading.Timer(0.05, subscriber.offer, args=("late frame",)).start()
+    started = time.monotonic()
+    assert subscriber.take(5) == ["late frame"]
+    assert time.monotonic() - started < 2

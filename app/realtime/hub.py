@@ -7,10 +7,9 @@ commits an event, when the broker (Redis) says another process did, and once
 a second regardless, so nothing depends on the broker being up.
 """
 import logging
-import queue
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -24,24 +23,44 @@ log = logging.getLogger(__name__)
 
 
 class Subscriber:
-    """One open stream: who it is for, what it may see, and its bounded queue."""
+    """One open stream: who it is for, what it may see, and its bounded queue.
+
+    A deque and an Event rather than queue.Queue: thousands of streams each
+    hold one, and a Queue's three conditions cost memory and wake-ups.
+    """
+
+    __slots__ = ("user_id", "fingerprint", "server_ids", "locale", "maxsize", "frames", "ready", "dropped",
+                 "__weakref__")
 
     def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int, fingerprint: str = ""):
         self.user_id = user_id
         self.fingerprint = fingerprint  # the browser session's id: a password change closes the others
         self.server_ids = set(server_ids)
         self.locale = locale
-        self.queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self.maxsize = maxsize
+        self.frames: deque[str] = deque()
+        self.ready = threading.Event()
         self.dropped = False
 
     def offer(self, frame: str) -> None:
         """Queue a frame; a reader too slow to keep up is dropped (it resyncs on reconnect)."""
         if self.dropped:
             return
-        try:
-            self.queue.put_nowait(frame)
-        except queue.Full:
+        if len(self.frames) >= self.maxsize:
             self.dropped = True
+        else:
+            self.frames.append(frame)
+        self.ready.set()
+
+    def take(self, timeout: float) -> list[str]:
+        """Every queued frame, waiting up to `timeout` for one; [] if none came."""
+        if not self.frames:
+            self.ready.wait(timeout)
+        self.ready.clear()  # before draining: a frame offered meanwhile sets it again
+        taken = []
+        while self.frames:
+            taken.append(self.frames.popleft())
+        return taken
 
 
 class Hub:

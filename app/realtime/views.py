@@ -1,6 +1,5 @@
 """The SSE stream: one per tab, replaying what the tab missed, then live."""
 import logging
-import queue
 
 from flask import Blueprint, Response, current_app, request
 from flask_babel import get_locale
@@ -77,19 +76,13 @@ def stream():
         try:
             yield "".join(opening)
             while True:
-                try:
-                    frames = [subscriber.queue.get(timeout=heartbeat)]
-                except queue.Empty:  # nothing new: keep the connection warm
+                # Whatever is waiting goes out in one write.
+                frames = subscriber.take(heartbeat)
+                if frames:
+                    yield "".join(frames)
+                elif not subscriber.dropped:  # nothing new: keep the connection warm
                     yield ": heartbeat\n\n"
-                    continue
-                # Whatever else is already waiting goes out in the same write.
-                while True:
-                    try:
-                        frames.append(subscriber.queue.get_nowait())
-                    except queue.Empty:
-                        break
-                yield "".join(frames)
-                if subscriber.dropped and subscriber.queue.empty():
+                if subscriber.dropped and not subscriber.frames:
                     log.info("Dropped a slow stream of user %s; it resyncs on reconnect", user_id)
                     return
         finally:

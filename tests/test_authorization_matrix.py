@@ -51,6 +51,7 @@ MATRIX = [
     ("invites.cancel", "POST", "/invitations/{direct}/cancel", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
     ("invites.accept", "POST", "/invitations/{direct}/accept", dict(anonymous=LOGIN, outsider=303, member=404, author=404, admin=404, owner=404)),
     ("invites.decline", "POST", "/invitations/{direct}/decline", dict(anonymous=LOGIN, outsider=303, member=404, author=404, admin=404, owner=404)),
+    ("members.role", "POST", "/servers/{server}/members/{author_id}/role", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=422)),
     ("members.suggest", "GET", "/servers/{server}/members/suggest?q=a", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("members.index", "GET", "/servers/{server}/members", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     # Removing the author: admins and the owner may, members may not; outsiders do not see the server.

@@ -71,3 +71,30 @@ def test_the_composer_suggests_members_by_username_prefix(client, as_user, cast)
     assert names("zz") == [] and names("a'; --") == []
     page = soup(client.get(url, query_string={"q": "ol"}))
     assert page.select_one("#mention-suggestions li[aria-selected=true]")["data-username"] == "olivia"
+
+
+def test_the_owner_promotes_and_demotes_admins_and_their_tabs_redraw(client, as_user, cast):
+    from app.realtime.live import get_live
+    from app.realtime.hub import Subscriber
+    as_user(cast.owner)
+    url = f"/servers/{cast.server.id}/members/{cast.member.id}/role"
+    response = client.post(url, data={"role": "admin"}, headers=htmx_headers("section#members-panel"))
+    assert response.status_code == 200
+    row = soup(response).select_one(f"#member-{cast.member.id}")
+    assert row.select_one(".role").text == "Admin" and row.select_one("button").text == "Make member"
+    fresh()
+    event = db.session.scalar(select(Event).where(Event.kind == events.MEMBER_ROLE_CHANGED))
+    frames = get_live().hub.renderer.frames(event)
+    mine = frames.for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
+    theirs = frames.for_subscriber(Subscriber(cast.admin.id, {cast.server.id}, "en", 10))
+    assert "event: charla:channels" in mine and "event:" not in theirs
+    as_user(cast.member)
+    page = soup(client.get(f"/servers/{cast.server.id}"))
+    assert page.select_one("#channels-column details.create-box") is not None  # can create channels now
+    as_user(cast.owner)
+    assert client.post(url, data={"role": "member"}).status_code == 303
+    assert client.post(url, data={"role": "owner"}).status_code == 422
+    fresh()
+    assert db.session.scalar(select(Membership.role).where(Membership.user_id == cast.member.id)) == "member"
+    as_user(cast.admin)
+    assert client.post(url, data={"role": "admin"}).status_code == 403  # only the owner

@@ -4,16 +4,17 @@ from flask_login import current_user
 
 from app.services import mentions
 from app.services import servers as server_service
+from app.services.errors import ValidationFailed
 from app.templating import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("members", __name__)
 
 
-def render_members(server_id: int, removed=None):
+def render_members(server_id: int, removed=None, error=None):
     membership, members = server_service.get_members(current_user, server_id)
     return render_page_or_fragment("pages/members.html", "partials/members/panel.html",
                                    server=membership.server, membership=membership, members=members,
-                                   can_remove=server_service.can_remove, removed=removed)
+                                   can_remove=server_service.can_remove, removed=removed, error=error)
 
 
 @bp.get("/servers/<int:server_id>/members")
@@ -28,6 +29,19 @@ def remove(server_id: int, user_id: int):
     removed = server_service.remove_member(current_user, server_id, user_id)
     if wants_fragment():
         return render_members(server_id, removed=removed)
+    return redirect(url_for("members.index", server_id=server_id), code=303)
+
+
+@bp.post("/servers/<int:server_id>/members/<int:user_id>/role")
+def role(server_id: int, user_id: int):
+    """The owner makes a member an admin, or an admin a member."""
+    try:
+        server_service.set_role(current_user, server_id, user_id, request.form.get("role", ""))
+    except ValidationFailed as failed:
+        body, _status, headers = render_members(server_id, error=failed.errors["role"])
+        return body, 422, headers
+    if wants_fragment():
+        return render_members(server_id)
     return redirect(url_for("members.index", server_id=server_id), code=303)
 
 

@@ -115,6 +115,10 @@ class Renderer:
             return sse_frame(event.id, "", SIGNED_OUT)
         if kind == kinds.NOTIFICATIONS_CHANGED:
             return sse_frame(event.id, "", NOTIFICATIONS)
+        if kind == kinds.MEMBER_ROLE_CHANGED:
+            # The member's own tabs redraw the server's column (channel controls).
+            return sse_frame(event.id, str(event.server_id) if event.user_id == viewer_id else "",
+                             CHANNELS_CHANGED if event.user_id == viewer_id else None)
         if kind == kinds.CHANNEL_CREATED:
             return sse_frame(event.id, str(event.server_id), CHANNELS_CHANGED)
         if kind == kinds.SERVER_DELETED:

@@ -221,3 +221,22 @@ def remove_member(user: User, server_id: int, member_id: int) -> User:
                          server_name=actor.server.name)
     db.session.commit()
     return removed
+
+
+def set_role(user: User, server_id: int, member_id: int, role: str) -> Membership:
+    """The owner makes a member an admin, or an admin a plain member."""
+    actor = access_membership(user, server_id)
+    target = db.session.scalar(select(Membership).where(Membership.server_id == server_id,
+                                                        Membership.user_id == member_id))
+    if target is None:
+        abort(404)
+    if actor.role != ROLE_OWNER or target.role == ROLE_OWNER:
+        abort(403)
+    if role not in (ROLE_ADMIN, ROLE_MEMBER):
+        raise ValidationFailed({"role": _("Choose admin or member.")})
+    if target.role != role:
+        target.role = role
+        # Their open tabs redraw the server (an admin gets the channel controls).
+        events.record_event(events.MEMBER_ROLE_CHANGED, server_id=server_id, user_id=member_id)
+        db.session.commit()
+    return target

@@ -21,6 +21,8 @@ SERVERS_CHANGED = "charla:servers"
 CHANNELS_CHANGED = "charla:channels"
 REMOVED = "charla:removed"
 SIGNED_OUT = "charla:signed-out"
+CHANNEL_CHANGED = "charla:channel"
+CHANNEL_REMOVED = "charla:channel-removed"
 NOTIFICATIONS = "charla:notifications"
 
 
@@ -119,6 +121,9 @@ class Renderer:
             # The member's own tabs redraw the server's column (channel controls).
             return sse_frame(event.id, str(event.server_id) if event.user_id == viewer_id else "",
                              CHANNELS_CHANGED if event.user_id == viewer_id else None)
+        if kind in (kinds.CHANNEL_UPDATED, kinds.CHANNEL_DELETED):
+            name = CHANNEL_CHANGED if kind == kinds.CHANNEL_UPDATED else CHANNEL_REMOVED
+            return sse_frame(event.id, f"{event.server_id} {event.channel_id}", name)
         if kind == kinds.CHANNEL_CREATED:
             return sse_frame(event.id, str(event.server_id), CHANNELS_CHANGED)
         if kind == kinds.SERVER_DELETED:

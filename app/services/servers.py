@@ -132,12 +132,7 @@ def delete_server(user: User, server_id: int) -> None:
     server = membership.server
     others = list(db.session.scalars(select(Membership.user_id).where(Membership.server_id == server_id,
                                                                       Membership.user_id != user.id)))
-    channel_ids = select(Channel.id).where(Channel.server_id == server_id).scalar_subquery()
-    message_ids = select(Message.id).where(Message.channel_id.in_(channel_ids)).scalar_subquery()
-    db.session.execute(delete(Notification).where(Notification.message_id.in_(message_ids)))
-    db.session.execute(delete(MessageMention).where(MessageMention.channel_id.in_(channel_ids)))
-    db.session.execute(delete(ChannelRead).where(ChannelRead.channel_id.in_(channel_ids)))
-    db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
+    delete_channel_rows(select(Channel.id).where(Channel.server_id == server_id).scalar_subquery())
     db.session.execute(delete(Channel).where(Channel.server_id == server_id))
     db.session.execute(delete(Membership).where(Membership.server_id == server_id))
     db.session.execute(delete(ServerTerm).where(ServerTerm.server_id == server_id))
@@ -156,18 +151,31 @@ def normalise_channel_name(raw: str) -> str:
     return re.sub(r"-{2,}", "-", name).strip("-")
 
 
-def create_channel(user: User, server_id: int, data) -> Channel:
-    """Create a channel in the server (owners and admins only)."""
+def manage_channels(user: User, server_id: int) -> Membership:
+    """The membership of an owner or admin (403 for members, 404 for outsiders)."""
     membership = access_membership(user, server_id)
     if not membership.can_manage_channels:
         abort(403)
-    name = normalise_channel_name(data.get("name"))
+    return membership
+
+
+def check_channel_name(server_id: int, raw: str | None, channel_id: int | None = None) -> str:
+    """The normalised name, unused by the server's other channels."""
+    name = normalise_channel_name(raw)
     if not name:
         raise ValidationFailed({"name": _("Give the channel a name (letters or digits).")})
     if len(name) > CHANNEL_NAME_MAX:
         raise ValidationFailed({"name": _("At most %(n)d characters.", n=CHANNEL_NAME_MAX)})
-    if db.session.scalar(select(Channel.id).where(Channel.server_id == server_id, Channel.name == name)):
+    taken = db.session.scalar(select(Channel.id).where(Channel.server_id == server_id, Channel.name == name))
+    if taken and taken != channel_id:
         raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)})
+    return name
+
+
+def create_channel(user: User, server_id: int, data) -> Channel:
+    """Create a channel in the server (owners and admins only)."""
+    manage_channels(user, server_id)
+    name = check_channel_name(server_id, data.get("name"))
     position = db.session.scalar(
         select(func.coalesce(func.max(Channel.position), -1)).where(Channel.server_id == server_id)) + 1
     channel = Channel(server_id=server_id, name=name, position=position)
@@ -240,3 +248,51 @@ def set_role(user: User, server_id: int, member_id: int, role: str) -> Membershi
         events.record_event(events.MEMBER_ROLE_CHANGED, server_id=server_id, user_id=member_id)
         db.session.commit()
     return target
+
+
+CHANNEL_TOPIC_MAX = 300
+
+
+def manage_channel(user: User, server_id: int, channel_id: int) -> tuple[Membership, Channel]:
+    membership = manage_channels(user, server_id)
+    channel = db.session.scalar(select(Channel).where(Channel.id == channel_id, Channel.server_id == server_id))
+    if channel is None:
+        abort(404)
+    return membership, channel
+
+
+def update_channel(user: User, server_id: int, channel_id: int, data) -> Channel:
+    """Rename a channel or change its topic (owners and admins)."""
+    _membership, channel = manage_channel(user, server_id, channel_id)
+    name = check_channel_name(server_id, data.get("name"), channel.id)
+    topic = (data.get("topic") or "").strip()
+    if len(topic) > CHANNEL_TOPIC_MAX:
+        raise ValidationFailed({"topic": _("At most %(n)d characters.", n=CHANNEL_TOPIC_MAX)})
+    if (name, topic) != (channel.name, channel.topic):
+        channel.name, channel.topic = name, topic
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)}) from None
+        events.record_event(events.CHANNEL_UPDATED, server_id=server_id, channel_id=channel.id)
+        db.session.commit()
+    return channel
+
+
+def delete_channel(user: User, server_id: int, channel_id: int) -> None:
+    """Delete a channel and its messages (owners and admins)."""
+    _membership, channel = manage_channel(user, server_id, channel_id)
+    delete_channel_rows(select(Channel.id).where(Channel.id == channel.id).scalar_subquery())
+    db.session.execute(delete(Channel).where(Channel.id == channel.id))
+    events.record_event(events.CHANNEL_DELETED, server_id=server_id, channel_id=channel.id)
+    db.session.commit()
+
+
+def delete_channel_rows(channel_ids) -> None:
+    """Everything that hangs off some channels: messages, their mentions and notifications, read marks."""
+    message_ids = select(Message.id).where(Message.channel_id.in_(channel_ids)).scalar_subquery()
+    db.session.execute(delete(Notification).where(Notification.message_id.in_(message_ids)))
+    db.session.execute(delete(MessageMention).where(MessageMention.channel_id.in_(channel_ids)))
+    db.session.execute(delete(ChannelRead).where(ChannelRead.channel_id.in_(channel_ids)))
+    db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))

@@ -222,6 +222,22 @@
   document.addEventListener("charla:channels", function (event) {
     if (currentServerId() === String(event.detail.data)) fetchRegion("#channels-column");
   });
+  function currentChannelId() {
+    var list = document.getElementById("message-list");
+    return list ? list.dataset.channelId : null;
+  }
+  // "serverId channelId": renamed (or new topic) / deleted.
+  document.addEventListener("charla:channel", function (event) {
+    var ids = String(event.detail.data).split(" ");
+    if (currentChannelId() === ids[1]) fetchRegion("#server-view");
+    else if (currentServerId() === ids[0]) fetchRegion("#channels-column");
+  });
+  document.addEventListener("charla:channel-removed", function (event) {
+    var ids = String(event.detail.data).split(" ");
+    if (currentChannelId() === ids[1]) {
+      location.assign("/servers/" + ids[0]);  // the channel you were reading is gone
+    } else if (currentServerId() === ids[0]) fetchRegion("#channels-column");
+  });
   document.addEventListener("charla:removed", function (event) {
     var serverId = String(event.detail.data);
     if (currentServerId() === serverId) { location.assign("/"); return; }

@@ -1,0 +1,31 @@
+"""Channel settings: rename, topic, delete (owners and admins)."""
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from app.chat.views import bp, redirect_to
+from app.services import servers as server_service
+from app.services.errors import ValidationFailed
+
+
+@bp.route("/servers/<int:server_id>/channels/<int:channel_id>/edit", methods=["GET", "POST"])
+def edit_channel(server_id: int, channel_id: int):
+    """The channel's name and topic: the form, and saving it."""
+    membership, channel = server_service.manage_channel(current_user, server_id, channel_id)
+    errors, values = {}, {"name": channel.name, "topic": channel.topic}
+    if request.method == "POST":
+        try:
+            server_service.update_channel(current_user, server_id, channel_id, request.form)
+        except ValidationFailed as failed:
+            errors, values = failed.errors, request.form
+        else:
+            return redirect_to(url_for("chat.channel", server_id=server_id, channel_id=channel_id))
+    body = render_template("pages/channel_edit.html", server=membership.server, channel=channel,
+                           errors=errors, values=values)
+    return body, 422 if errors else 200
+
+
+@bp.post("/servers/<int:server_id>/channels/<int:channel_id>/delete")
+def delete_channel(server_id: int, channel_id: int):
+    """Delete the channel and its messages, then open the server."""
+    server_service.delete_channel(current_user, server_id, channel_id)
+    return redirect_to(url_for("chat.server", server_id=server_id))

@@ -1,0 +1,39 @@
+"""The owner renames and deletes a channel; a member watching it follows without a reload."""
+from playwright.sync_api import expect
+
+from tests.browser.test_chat_flow import CHANNEL_URL, create_server, current_channel, register, unique
+from tests.browser.test_mentions import invite_and_accept
+
+
+def test_rename_and_delete_reach_a_member_watching_the_channel(new_context):
+    owner_page, guest_page = new_context().new_page(), new_context().new_page()
+    register(owner_page, unique("owner"))
+    guest = register(guest_page, unique("guest"))
+    server_path = create_server(owner_page, "Settings Room")
+    channels = owner_page.locator("#channels-column")
+    channels.locator("details.create-box summary", has_text="Create a channel").click()
+    channels.locator("#channel-name").fill("drafts")
+    channels.locator("#channel-form").get_by_role("button", name="Create channel").click()
+    expect(owner_page).to_have_url(CHANNEL_URL)
+    drafts_url = owner_page.url
+    invite_and_accept(owner_page, guest_page, guest, server_path)
+    guest_page.goto(drafts_url)
+    expect(current_channel(guest_page)).to_contain_text("drafts")
+
+    owner_page.goto(drafts_url)
+    owner_page.get_by_role("link", name="Edit channel").click()
+    owner_page.locator("#channel-name").fill("Final Drafts")
+    owner_page.locator("#channel-topic").fill("Only finished pieces")
+    owner_page.get_by_role("button", name="Save").click()
+    expect(owner_page.locator(".channel-title")).to_contain_text("final-drafts")
+
+    expect(current_channel(guest_page)).to_contain_text("final-drafts")  # live, no reload
+    expect(guest_page.locator(".channel-topic")).to_have_text("Only finished pieces")
+
+    owner_page.get_by_role("link", name="Edit channel").click()
+    owner_page.once("dialog", lambda dialog: dialog.accept())
+    owner_page.get_by_role("button", name="Delete channel").click()
+    expect(owner_page).to_have_url(server_path)
+    expect(guest_page).to_have_url(server_path)  # the channel it showed is gone
+    expect(guest_page.locator("#channels-column")).not_to_contain_text("final-drafts")
+    expect(current_channel(guest_page)).to_contain_text("general")

@@ -1,0 +1,66 @@
+"""Owners and admins rename channels, set their topic and delete them."""
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Channel, ChannelRead, Event, Message, MessageMention, Notification
+from app.realtime import events
+from app.realtime.hub import Subscriber
+from app.realtime.live import get_live
+from app.services import servers as server_service
+from tests.conftest import fresh, htmx_headers, soup
+
+
+def test_rename_and_topic_show_in_the_channel_and_reach_open_tabs(client, as_user, cast):
+    as_user(cast.admin)
+    base = f"/servers/{cast.server.id}/channels/{cast.channel.id}"
+    form = soup(client.get(f"{base}/edit"))
+    assert form.select_one("#channel-name")["value"] == "general"
+    response = client.post(f"{base}/edit", data={"name": "Book Talk", "topic": "What we read <now>"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(base)
+    page = soup(client.get(base))
+    assert page.select_one(".channel-title").text.split() == ["#", "book-talk"]
+    assert page.select_one(".channel-topic").text == "What we read <now>"
+    assert page.select_one(f"#channel-link-{cast.channel.id} .channel-name").text == "book-talk"
+    fresh()
+    event = db.session.scalar(select(Event).where(Event.kind == events.CHANNEL_UPDATED))
+    frame = get_live().hub.renderer.frames(event).for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
+    assert f"event: charla:channel\ndata: {cast.server.id} {cast.channel.id}" in frame
+    as_user(cast.member)
+    page = soup(client.get(base))
+    assert page.select_one(".channel-settings") is None  # members do not manage channels
+
+
+def test_bad_names_are_refused_and_nothing_changes(client, as_user, cast):
+    server_service.create_channel(cast.owner, cast.server.id, {"name": "news"})
+    as_user(cast.owner)
+    url = f"/servers/{cast.server.id}/channels/{cast.channel.id}/edit"
+    taken = client.post(url, data={"name": "News", "topic": ""})
+    assert taken.status_code == 422
+    assert "There is already a channel called #news." in soup(taken).select_one(".field-error").text
+    assert client.post(url, data={"name": "!!!", "topic": ""}).status_code == 422
+    assert client.post(url, data={"name": "ok", "topic": "x" * 301}).status_code == 422
+    fresh()
+    assert db.session.get(Channel, cast.channel.id).name == "general"
+    assert client.post(url, data={"name": "general", "topic": ""}).status_code == 303  # its own name is fine
+
+
+def test_deleting_a_channel_takes_its_messages_mentions_and_marks(client, as_user, cast):
+    news = server_service.create_channel(cast.owner, cast.server.id, {"name": "news"})
+    news_id = news.id
+    cast.post(cast.owner, "@mia hello", channel=news)
+    as_user(cast.member)
+    client.get(f"/servers/{cast.server.id}/channels/{news_id}")  # leaves a read mark
+    as_user(cast.admin)
+    response = client.post(f"/servers/{cast.server.id}/channels/{news_id}/delete",
+                           headers=htmx_headers("form#channel-delete-form"))
+    assert response.status_code == 200 and response.headers["HX-Location"] == f"/servers/{cast.server.id}"
+    fresh()
+    assert db.session.get(Channel, news_id) is None
+    for model, column in ((Message, Message.channel_id), (MessageMention, MessageMention.channel_id),
+                          (ChannelRead, ChannelRead.channel_id), (Notification, Notification.channel_id)):
+        assert db.session.scalar(select(func.count()).select_from(model).where(column == news_id)) == 0
+    event = db.session.scalar(select(Event).where(Event.kind == events.CHANNEL_DELETED))
+    frame = get_live().hub.renderer.frames(event).for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
+    assert f"event: charla:channel-removed\ndata: {cast.server.id} {news_id}" in frame
+    as_user(cast.member)
+    assert client.get(f"/servers/{cast.server.id}/channels/{news_id}").status_code == 404

@@ -33,6 +33,8 @@ MATRIX = [
     ("chat.create_channel", "POST", "/servers/{server}/channels", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=422, owner=422)),
     ("chat.channel", "GET", "/servers/{server}/channels/{channel}", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.older_messages", "GET", "/servers/{server}/channels/{channel}/messages?before={message}", dict(anonymous=LOGIN, outsider=404, member=302, author=302, admin=302, owner=302)),
+    ("chat.server_settings", "GET", "/servers/{server}/settings", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
+    ("chat.server_settings", "POST", "/servers/{server}/settings", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=422, owner=422)),
     ("chat.edit_channel", "GET", "/servers/{server}/channels/{channel}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
     ("chat.edit_channel", "POST", "/servers/{server}/channels/{channel}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=422, owner=422)),
     ("chat.delete_channel", "POST", "/servers/{server}/channels/{channel}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),

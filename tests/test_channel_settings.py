@@ -64,3 +64,27 @@ def test_deleting_a_channel_takes_its_messages_mentions_and_marks(client, as_use
     assert f"event: charla:channel-removed\ndata: {cast.server.id} {news_id}" in frame
     as_user(cast.member)
     assert client.get(f"/servers/{cast.server.id}/channels/{news_id}").status_code == 404
+
+
+def test_server_settings_rename_describe_and_make_private(client, as_user, cast):
+    from app.models import Server
+    as_user(cast.admin)
+    url = f"/servers/{cast.server.id}/settings"
+    form = soup(client.get(url))
+    assert form.select_one("#settings-name")["value"] == "Book Club"
+    assert form.select_one("input[value=public]").has_attr("checked")
+    assert client.post(url, data={"name": "", "description": ""}).status_code == 422
+    response = client.post(url, data={"name": "Club de Lectura", "description": "Leemos.", "visibility": "private"})
+    assert response.status_code == 303
+    fresh()
+    server = db.session.get(Server, cast.server.id)
+    assert (server.name, server.description, server.is_public) == ("Club de Lectura", "Leemos.", False)
+    event = db.session.scalar(select(Event).where(Event.kind == events.SERVER_UPDATED))
+    frame = get_live().hub.renderer.frames(event).for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
+    assert f"event: charla:server\ndata: {cast.server.id}" in frame
+    # Members find it under its new name; outsiders no longer find it or join it.
+    as_user(cast.member)
+    assert "Club de Lectura" in soup(client.get("/explore?q=lectura")).text
+    as_user(cast.outsider)
+    assert "Club de Lectura" not in soup(client.get("/explore?q=lectura")).text
+    assert client.post(f"/servers/{cast.server.id}/join").status_code == 404

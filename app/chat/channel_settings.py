@@ -1,5 +1,5 @@
-"""Channel settings: rename, topic, delete (owners and admins)."""
-from flask import render_template, request, url_for
+"""Server and channel settings: names, description, topic, visibility, delete (owners and admins)."""
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.chat.views import bp, redirect_to
@@ -29,3 +29,25 @@ def delete_channel(server_id: int, channel_id: int):
     """Delete the channel and its messages, then open the server."""
     server_service.delete_channel(current_user, server_id, channel_id)
     return redirect_to(url_for("chat.server", server_id=server_id))
+
+
+@bp.route("/servers/<int:server_id>/settings", methods=["GET", "POST"])
+def server_settings(server_id: int):
+    """The server's name, description and visibility: the form, and saving it."""
+    membership = server_service.access_membership(current_user, server_id)
+    if not membership.can_manage_channels:
+        abort(403)
+    server = membership.server
+    errors = {}
+    values = {"name": server.name, "description": server.description,
+              "visibility": "public" if server.is_public else "private"}
+    if request.method == "POST":
+        try:
+            server_service.update_server(current_user, server_id, request.form)
+        except ValidationFailed as failed:
+            errors, values = failed.errors, request.form
+        else:
+            return redirect_to(url_for("chat.server", server_id=server_id))
+    body = render_template("pages/server_settings.html", server=server, membership=membership,
+                           errors=errors, values=values)
+    return body, 422 if errors else 200

@@ -22,6 +22,7 @@ CHANNELS_CHANGED = "charla:channels"
 REMOVED = "charla:removed"
 SIGNED_OUT = "charla:signed-out"
 CHANNEL_CHANGED = "charla:channel"
+SERVER_CHANGED = "charla:server"
 CHANNEL_REMOVED = "charla:channel-removed"
 NOTIFICATIONS = "charla:notifications"
 
@@ -121,6 +122,8 @@ class Renderer:
             # The member's own tabs redraw the server's column (channel controls).
             return sse_frame(event.id, str(event.server_id) if event.user_id == viewer_id else "",
                              CHANNELS_CHANGED if event.user_id == viewer_id else None)
+        if kind == kinds.SERVER_UPDATED:
+            return sse_frame(event.id, str(event.server_id), SERVER_CHANGED)
         if kind in (kinds.CHANNEL_UPDATED, kinds.CHANNEL_DELETED):
             name = CHANNEL_CHANGED if kind == kinds.CHANNEL_UPDATED else CHANNEL_REMOVED
             return sse_frame(event.id, f"{event.server_id} {event.channel_id}", name)

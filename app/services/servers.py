@@ -296,3 +296,23 @@ def delete_channel_rows(channel_ids) -> None:
     db.session.execute(delete(MessageMention).where(MessageMention.channel_id.in_(channel_ids)))
     db.session.execute(delete(ChannelRead).where(ChannelRead.channel_id.in_(channel_ids)))
     db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
+
+
+def update_server(user: User, server_id: int, data) -> Server:
+    """Name, description and who may find and join it (owner and admins)."""
+    membership = access_membership(user, server_id)
+    if not membership.can_manage_channels:
+        abort(403)
+    values, errors = check_server(data)
+    if errors:
+        raise ValidationFailed(errors)
+    server = membership.server
+    is_public = data.get("visibility", "public") != "private"
+    if (values["name"], values["description"], is_public) != (server.name, server.description, server.is_public):
+        renamed = values["name"] != server.name
+        server.name, server.description, server.is_public = values["name"], values["description"], is_public
+        if renamed:
+            search.index_server(server)
+        events.record_event(events.SERVER_UPDATED, server_id=server_id)
+        db.session.commit()
+    return server

@@ -112,7 +112,10 @@
 
   function fetchRegion(target) {
     // The server answers with the region named by the target (HX-Target).
-    return htmx.ajax("GET", location.pathname + location.search, { target: target, swap: "outerHTML" });
+    // The region is also the source: htmx names the source in HX-Target, and
+    // requests from one source cancel each other.
+    if (!document.querySelector(target)) return Promise.resolve();
+    return htmx.ajax("GET", location.pathname + location.search, { source: target, target: target, swap: "outerHTML" });
   }
 
   function currentServerId() {
@@ -220,6 +223,11 @@
   });
   document.addEventListener("charla:servers", function () { fetchRegion("#servers-column"); });
   document.addEventListener("charla:channels", function (event) {
+    if (currentServerId() === String(event.detail.data)) fetchRegion("#channels-column");
+  });
+  document.addEventListener("charla:server", function (event) {
+    // Renamed, described or made private: the servers column, and the open server's header.
+    fetchRegion("#servers-column");
     if (currentServerId() === String(event.detail.data)) fetchRegion("#channels-column");
   });
   function currentChannelId() {

@@ -1,4 +1,4 @@
-"""The owner renames and deletes a channel; a member watching it follows without a reload."""
+"""The owner renames the server, renames and deletes a channel; a member watching follows without a reload."""
 from playwright.sync_api import expect
 
 from tests.browser.test_chat_flow import CHANNEL_URL, create_server, current_channel, register, unique
@@ -19,6 +19,17 @@ def test_rename_and_delete_reach_a_member_watching_the_channel(new_context):
     invite_and_accept(owner_page, guest_page, guest, server_path)
     guest_page.goto(drafts_url)
     expect(current_channel(guest_page)).to_contain_text("drafts")
+
+    # The server's new name reaches the guest's columns without a reload.
+    owner_page.goto(server_path + "/settings")
+    owner_page.locator("#settings-name").fill("Renamed Room")
+    owner_page.get_by_role("button", name="Save").click()
+    expect(owner_page).to_have_url(server_path)
+    expect(guest_page.locator("#servers-column .server-link[aria-current=page] .server-name")).to_have_text("Renamed Room")
+    expect(guest_page.locator("#channels-column .server-title")).to_have_text("Renamed Room")
+    # Each column was swapped in its own place (not a whole server view into a column).
+    for region in ("#servers-column", "#channels-column", "#server-view", "#messages-column"):
+        expect(guest_page.locator(region)).to_have_count(1)
 
     owner_page.goto(drafts_url)
     owner_page.get_by_role("link", name="Edit channel").click()

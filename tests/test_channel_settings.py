@@ -51,6 +51,7 @@ def test_deleting_a_channel_takes_its_messages_mentions_and_marks(client, as_use
     as_user(cast.member)
     client.get(f"/servers/{cast.server.id}/channels/{news_id}")  # leaves a read mark
     as_user(cast.admin)
+    start = db.session.scalar(select(func.max(Event.id)))
     response = client.post(f"/servers/{cast.server.id}/channels/{news_id}/delete",
                            headers=htmx_headers("form#channel-delete-form"))
     assert response.status_code == 200 and response.headers["HX-Location"] == f"/servers/{cast.server.id}"
@@ -59,6 +60,9 @@ def test_deleting_a_channel_takes_its_messages_mentions_and_marks(client, as_use
     for model, column in ((Message, Message.channel_id), (MessageMention, MessageMention.channel_id),
                           (ChannelRead, ChannelRead.channel_id), (Notification, Notification.channel_id)):
         assert db.session.scalar(select(func.count()).select_from(model).where(column == news_id)) == 0
+    assert list(db.session.scalars(select(Event.user_id).where(Event.id > start,
+                                                               Event.kind == events.NOTIFICATIONS_CHANGED))) \
+        == [cast.member.id]  # her bell drops the mention
     event = db.session.scalar(select(Event).where(Event.kind == events.CHANNEL_DELETED))
     frame = get_live().hub.renderer.frames(event).for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
     assert f"event: charla:channel-removed\ndata: {cast.server.id} {news_id}" in frame

@@ -290,8 +290,14 @@ def delete_channel(user: User, server_id: int, channel_id: int) -> None:
 
 
 def delete_channel_rows(channel_ids) -> None:
-    """Everything that hangs off some channels: messages, their mentions and notifications, read marks."""
+    """Everything that hangs off some channels: messages, their mentions and notifications, read marks.
+
+    Whoever loses a mention notification has their bell refreshed.
+    """
     message_ids = select(Message.id).where(Message.channel_id.in_(channel_ids)).scalar_subquery()
+    told = set(db.session.scalars(select(Notification.user_id).where(Notification.message_id.in_(message_ids))))
+    for user_id in sorted(told):
+        events.record_event(events.NOTIFICATIONS_CHANGED, user_id=user_id)
     db.session.execute(delete(Notification).where(Notification.message_id.in_(message_ids)))
     db.session.execute(delete(MessageMention).where(MessageMention.channel_id.in_(channel_ids)))
     db.session.execute(delete(ChannelRead).where(ChannelRead.channel_id.in_(channel_ids)))

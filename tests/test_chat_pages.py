@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Channel, Membership, Server
+from app.services import servers as server_service
 from tests.conftest import fresh, htmx_headers, make_user, soup
 
 
@@ -112,7 +113,8 @@ def test_create_server_plain_form_redirects_to_it(client, as_user):
 
 def test_create_server_htmx_navigates_with_hx_location(client, as_user):
     as_user(make_user("founder"))
-    response = client.post("/servers", data={"name": "Owls"}, headers=htmx_headers("form#server-form"))
+    headers = {**htmx_headers("form#server-form"), "HX-Current-URL": "http://localhost/"}
+    response = client.post("/servers", data={"name": "Owls"}, headers=headers)
     assert response.status_code == 200
     fresh()
     server_id = db.session.scalar(select(Server.id).where(Server.name == "Owls"))
@@ -200,7 +202,8 @@ def test_owner_deletes_server_with_everything_in_it(client, as_user, cast):
     cast.post(cast.member, "bye")
     server_id = cast.server.id
     as_user(cast.owner)
-    response = client.post(f"/servers/{server_id}/delete", headers=htmx_headers("form"))
+    response = client.post(f"/servers/{server_id}/delete",
+                           headers={**htmx_headers("form"), "HX-Current-URL": f"http://localhost/servers/{server_id}"})
     assert response.headers["HX-Location"] == "/"
     fresh()
     assert db.session.scalar(select(Server.id).where(Server.id == server_id)) is None
@@ -220,3 +223,13 @@ def test_every_form_control_is_labelled_and_columns_are_landmarks(client, as_use
     assert page.select_one("nav#servers-column")["aria-label"] == "Servers"
     assert page.select_one("nav#channels-column")["aria-label"] == "Channels"
     assert page.select_one("main#messages-column")["aria-label"] == "Messages"
+
+
+def test_leaving_the_chat_layout_is_a_full_navigation(client, as_user, cast):
+    """An in-place load (HX-Location) swaps the body's content but not its layout class, so a
+    write made on a card page (Explore, settings) navigates to the chat with HX-Redirect."""
+    other = server_service.create_server(cast.owner, {"name": "Open Room"})
+    as_user(cast.outsider)
+    response = client.post(f"/servers/{other.id}/join",
+                           headers={**htmx_headers("form"), "HX-Current-URL": "http://localhost/explore?q=open"})
+    assert response.headers["HX-Redirect"] == f"/servers/{other.id}" and "HX-Location" not in response.headers

@@ -3,10 +3,13 @@
 Every GET here is a full page for a plain request and the region it targets
 for htmx; every POST works as a plain form (POST, then redirect) and as htmx.
 """
+from urllib.parse import urlsplit
+
 from flask import (Blueprint, abort, current_app, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from app.errors import render_error
 from app.extensions import htmx, limiter
@@ -21,11 +24,27 @@ from app.templating import htmx_target, render_page_or_fragment, wants_fragment
 bp = Blueprint("chat", __name__)
 
 
+CHAT_PAGES = {"chat.home", "chat.server", "chat.channel"}
+
+
+def is_chat_page(url: str) -> bool:
+    """Whether `url` is a page of the three-column layout."""
+    try:
+        endpoint, _args = current_app.url_map.bind("localhost").match(urlsplit(url).path, method="GET")
+    except HTTPException:
+        return False
+    return endpoint in CHAT_PAGES
+
+
 def redirect_to(url: str):
-    """After a write: htmx loads the page in place, a plain form gets 303."""
-    if wants_fragment():
+    """After a write: a plain form gets 303; htmx loads the page in place
+    (HX-Location) when it stays in the chat layout, and navigates otherwise:
+    an in-place load swaps the body's content but not its layout class."""
+    if not wants_fragment():
+        return redirect(url, code=303)
+    if is_chat_page(url) and is_chat_page(request.headers.get("HX-Current-URL", "")):
         return "", 200, {"HX-Location": url}
-    return redirect(url, code=303)
+    return "", 200, {"HX-Redirect": url}
 
 
 def load_workspace(server_id: int | None = None, channel_id: int | None = None,

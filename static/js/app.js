@@ -179,6 +179,21 @@
     });
   }
 
+  // The tab's title counts unread mentions, "(2) #general · Book Club · Charla",
+  // or starts with a dot when only messages are unread: from the marks on the page.
+  function titleMarks() {
+    var mentions = 0;
+    document.querySelectorAll("#servers-column .mention-badge:not([hidden])").forEach(function (badge) {
+      mentions += parseInt(badge.textContent, 10) || 0;
+    });
+    var unread = document.querySelector("#servers-column .unread-flag:not([hidden])");
+    var base = document.title.replace(/^(\(\d+\)|\u2022) /, "");
+    document.title = (mentions ? "(" + mentions + ") " : unread ? "\u2022 " : "") + base;
+  }
+  document.addEventListener("htmx:after:swap", titleMarks);
+  document.addEventListener("htmx:sse:after:message", titleMarks);
+  document.addEventListener("DOMContentLoaded", titleMarks);
+
   function sendRead() {
     readTimer = null;
     var list = document.getElementById("message-list");

@@ -71,6 +71,7 @@ def test_a_mention_updates_badge_and_bell_live_and_opening_reads_it(new_context)
     expect(bob_page.locator(f"#channel-mentions-{news_id}")).to_have_text("1")
     expect(bob_page.locator(f"#server-mentions-{server_id}")).to_have_text("1")
     expect(bob_page.locator("#bell-count")).to_have_text("1")
+    expect(bob_page).to_have_title(re.compile(r"^\(1\) #general"))  # the tab counts the mention
     assert bob_page.evaluate("window.__noReload") == "same-document"
 
     # Opening #news reads it: marks and the mention notification clear.
@@ -82,6 +83,7 @@ def test_a_mention_updates_badge_and_bell_live_and_opening_reads_it(new_context)
     expect(bob_page.locator(f"#server-unread-{server_id}")).to_be_hidden()
     expect(bob_page.locator(f"#server-mentions-{server_id}")).to_be_hidden()
     expect(bob_page.locator("#bell-count")).to_have_count(0)
+    expect(bob_page).to_have_title(re.compile(r"^#news"))
     bob_page.wait_for_timeout(500)
     assert len(channel_loads) == 1, channel_loads  # its own read mark does not make it load twice
 

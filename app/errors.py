@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
-from app.templating import wants_fragment
+from app.responses import wants_fragment
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
 

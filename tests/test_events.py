@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, Message
-from app.realtime import events
+from app.services import events
 from app.services import messages as message_service
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed

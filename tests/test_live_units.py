@@ -1,7 +1,7 @@
 """The live machinery without a network: frames, bounded queues, stream caps, fan-out."""
 from app.extensions import db
 from app.models import Event
-from app.realtime import events
+from app.services import events
 from app.realtime.hub import Subscriber
 from app.realtime.live import get_live
 from app.realtime.render import sse_frame

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Membership, Notification, Server
-from app.realtime import events
+from app.services import events
 from tests.conftest import fresh, htmx_headers, soup
 
 

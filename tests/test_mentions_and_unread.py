@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ChannelRead, Event, MessageMention, Notification
-from app.realtime import events
+from app.services import events
 from app.realtime.hub import Subscriber
 from app.realtime.live import get_live
 from app.services import messages as message_service

@@ -6,7 +6,7 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import Event, Message, utcnow
-from app.realtime import events
+from app.services import events
 from tests.conftest import fresh, htmx_headers, soup
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Invitation, Membership, Notification, Server
-from app.realtime import events
+from app.services import events
 from app.services import invitations
 from app.services.errors import ValidationFailed
 from tests.conftest import fresh, htmx_headers, make_user, soup

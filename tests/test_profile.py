@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Membership, Message, Server, User
-from app.realtime import events
+from app.services import events
 from tests.conftest import PASSWORD, fresh, htmx_headers, log_in, make_user, soup
 
 

@@ -1,13 +1,13 @@
 """Views for registration, login and logout."""
-import secrets
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template,
-                   request, session, url_for)
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import (LoginManager, current_user, login_required,
                          login_user, logout_user)
 
+from app.browser import safe_next
 from app.extensions import htmx, limiter
 from app.services import accounts
 from app.services.errors import ValidationFailed
@@ -47,22 +47,6 @@ def require_login():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     return None
-
-
-def browser_session_id() -> str:
-    """A random name for this browser's session (not a credential): lets a
-    password change close every stream but this browser's."""
-    return session.setdefault("sid", secrets.token_hex(8))
-
-
-def safe_next(target: str | None) -> str:
-    """`target` if it is a local path, else '/'."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
-    return target.rstrip("?") or "/"
 
 
 def login_key() -> str:

@@ -2,7 +2,8 @@
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.chat.views import bp, redirect_to
+from app.chat.views import bp
+from app.responses import redirect_to
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 

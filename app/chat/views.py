@@ -3,48 +3,22 @@
 Every GET here is a full page for a plain request and the region it targets
 for htmx; every POST works as a plain form (POST, then redirect) and as htmx.
 """
-from urllib.parse import urlsplit
-
 from flask import (Blueprint, abort, current_app, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 
 from app.errors import render_error
 from app.extensions import htmx, limiter
-from app.realtime.events import get_cursor
+from app.services.events import get_cursor
 from app.services import messages as message_service
 from app.services import notifications as notification_service
 from app.services import reads
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
-from app.templating import htmx_target, render_page_or_fragment, wants_fragment
+from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("chat", __name__)
-
-
-CHAT_PAGES = {"chat.home", "chat.server", "chat.channel"}
-
-
-def is_chat_page(url: str) -> bool:
-    """Whether `url` is a page of the three-column layout."""
-    try:
-        endpoint, _args = current_app.url_map.bind("localhost").match(urlsplit(url).path, method="GET")
-    except HTTPException:
-        return False
-    return endpoint in CHAT_PAGES
-
-
-def redirect_to(url: str):
-    """After a write: a plain form gets 303; htmx loads the page in place
-    (HX-Location) when it stays in the chat layout, and navigates otherwise:
-    an in-place load swaps the body's content but not its layout class."""
-    if not wants_fragment():
-        return redirect(url, code=303)
-    if is_chat_page(url) and is_chat_page(request.headers.get("HX-Current-URL", "")):
-        return "", 200, {"HX-Location": url}
-    return "", 200, {"HX-Redirect": url}
 
 
 def load_workspace(server_id: int | None = None, channel_id: int | None = None,
@@ -135,8 +109,8 @@ def create_server():
     try:
         server = server_service.create_server(current_user, request.form)
     except ValidationFailed as failed:
-        return render_page_or_fragment("pages/server_new.html", "partials/server_form.html",
-                                       errors=failed.errors, values=request.form)[0], 422
+        return render_page_or_fragment("pages/server_new.html", "partials/server_form.html", 422,
+                                       errors=failed.errors, values=request.form)
     return redirect_to(url_for("chat.server", server_id=server.id))
 
 
@@ -174,9 +148,8 @@ def create_channel(server_id: int):
         channel = server_service.create_channel(current_user, server_id, request.form)
     except ValidationFailed as failed:
         membership = server_service.access_membership(current_user, server_id)
-        return render_page_or_fragment("pages/channel_new.html", "partials/channel_form.html",
-                                       server=membership.server, errors=failed.errors,
-                                       values=request.form)[0], 422
+        return render_page_or_fragment("pages/channel_new.html", "partials/channel_form.html", 422,
+                                       server=membership.server, errors=failed.errors, values=request.form)
     return redirect_to(url_for("chat.channel", server_id=server_id, channel_id=channel.id))
 
 
@@ -247,10 +220,9 @@ def edit_message(message_id: int):
                 return render_template("partials/message.html", message=message, grouped=False)
             return redirect(url_for("chat.channel", server_id=channel.server_id, channel_id=channel.id,
                                     _anchor=f"message-{message.id}"), code=303)
-    body = render_page_or_fragment("pages/message_edit.html", "partials/message_edit.html",
+    return render_page_or_fragment("pages/message_edit.html", "partials/message_edit.html", status,
                                    message=message, channel=channel, errors=errors,
-                                   content=request.form.get("content", message.content))[0]
-    return body, status
+                                   content=request.form.get("content", message.content))
 
 
 @bp.route("/messages/<int:message_id>/delete", methods=["GET", "POST"])

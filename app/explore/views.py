@@ -2,10 +2,10 @@
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
-from app.chat.views import redirect_to
+from app.responses import redirect_to
 from app.services import search
 from app.services import servers as server_service
-from app.templating import htmx_target, render_page_or_fragment
+from app.responses import htmx_target, render_page_or_fragment
 
 bp = Blueprint("explore", __name__)
 

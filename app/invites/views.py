@@ -3,12 +3,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.chat.views import redirect_to
+from app.responses import redirect_to
 from app.errors import render_error
 from app.services import invitations
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
-from app.templating import render_page_or_fragment
+from app.responses import render_page_or_fragment
 
 bp = Blueprint("invites", __name__)
 
@@ -22,11 +22,11 @@ GONE = {
 def render_panel(server_id: int, created=None, errors=None, status: int = 200, invited=None):
     membership = server_service.access_membership(current_user, server_id)
     return render_page_or_fragment(
-        "pages/invites.html", "partials/invites/panel.html", server=membership.server, membership=membership,
+        "pages/invites.html", "partials/invites/panel.html", status, server=membership.server, membership=membership,
         links=invitations.list_links(current_user, server_id), created=created, errors=errors or {},
         pending=invitations.pending_invitations(current_user, server_id), invited=invited,
         expiry_choices=invitations.EXPIRY_CHOICES, uses_choices=invitations.USES_CHOICES,
-        default_expiry=invitations.DEFAULT_EXPIRY, default_uses=invitations.DEFAULT_USES)[0], status
+        default_expiry=invitations.DEFAULT_EXPIRY, default_uses=invitations.DEFAULT_USES)
 
 
 @bp.get("/servers/<int:server_id>/invites")

@@ -5,14 +5,14 @@ from flask_login import current_user
 from app.services import mentions
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
-from app.templating import render_page_or_fragment, wants_fragment
+from app.responses import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("members", __name__)
 
 
-def render_members(server_id: int, removed=None, error=None):
+def render_members(server_id: int, removed=None, error=None, status: int = 200):
     membership, members = server_service.get_members(current_user, server_id)
-    return render_page_or_fragment("pages/members.html", "partials/members/panel.html",
+    return render_page_or_fragment("pages/members.html", "partials/members/panel.html", status,
                                    server=membership.server, membership=membership, members=members,
                                    can_remove=server_service.can_remove, removed=removed, error=error)
 
@@ -38,8 +38,7 @@ def role(server_id: int, user_id: int):
     try:
         server_service.set_role(current_user, server_id, user_id, request.form.get("role", ""))
     except ValidationFailed as failed:
-        body, _status, headers = render_members(server_id, error=failed.errors["role"])
-        return body, 422, headers
+        return render_members(server_id, error=failed.errors["role"], status=422)
     if wants_fragment():
         return render_members(server_id)
     return redirect(url_for("members.index", server_id=server_id), code=303)

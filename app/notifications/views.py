@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
 from app.services import notifications
-from app.templating import render_page_or_fragment, wants_fragment
+from app.responses import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("notifications", __name__)
 

@@ -6,11 +6,11 @@ from flask import (Blueprint, abort, current_app, flash, redirect,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.auth.views import browser_session_id, safe_next
+from app.browser import browser_session_id, safe_next
 from app.extensions import limiter
 from app.services import avatars, profiles
 from app.services.errors import ValidationFailed
-from app.templating import render_page_or_fragment, wants_fragment
+from app.responses import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("profile", __name__)
 
@@ -26,9 +26,8 @@ def render_section(section: str, errors: dict | None = None, saved: bool = False
         return redirect(safe_next(request.form.get("next")) if request.form.get("next") else url_for("profile.edit"),
                         code=303)
     context = {"errors": {section: errors}, "saved": {section: saved}, "values": request.form, **extra}
-    body = render_page_or_fragment("pages/profile.html", f"partials/profile/{section}.html",
-                                   owned=profiles.owned_servers(current_user), **context)[0]
-    return body, status
+    return render_page_or_fragment("pages/profile.html", f"partials/profile/{section}.html", status,
+                                   owned=profiles.owned_servers(current_user), **context)
 
 
 @bp.get("/profile")

@@ -1,1 +1,1 @@
-"""Live updates: the events log (and, from the live issue on, the broker and stream)."""
+"""Live updates: the per-process hub, the broker between processes, and the SSE stream."""

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event
-from app.realtime import events as kinds
+from app.services import events as kinds
 from app.realtime.render import Renderer
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event, Message, Server, User
-from app.realtime import events as kinds
+from app.services import events as kinds
 from app.services import reads
 from app.services.messages import continues_group, get_previous
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Event, Membership
 from app.realtime.live import get_live
 from app.realtime.render import RESYNC, sse_frame
-from app.auth.views import browser_session_id
+from app.browser import browser_session_id
 
 bp = Blueprint("live", __name__)
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Invitation, Membership, Notification, Server, User, utcnow
-from app.realtime import events
+from app.services import events
 from app.services import notifications
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed

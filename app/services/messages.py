@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from app.extensions import db
 from app.models import (Channel, Membership, Message, MessageMention,
                         Notification, Server, User, utcnow)
-from app.realtime import events
+from app.services import events
 from app.services import mentions, notifications, reads
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership

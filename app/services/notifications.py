@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Invitation, Message, Notification, User, utcnow
-from app.realtime import events
+from app.services import events
 
 INVITATION, INVITE_ACCEPTED, MENTION = "invitation", "invite_accepted", "mention"
 REMOVED, SERVER_DELETED = "removed", "server_deleted"

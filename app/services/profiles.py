@@ -6,7 +6,7 @@ from sqlalchemy import and_, delete, select, update
 
 from app.extensions import db
 from app.models import ROLE_OWNER, Membership, Server, User, new_token, utcnow
-from app.realtime import events
+from app.services import events
 from app.services import accounts, avatars, passwords
 from app.services.errors import ValidationFailed
 

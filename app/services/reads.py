@@ -12,7 +12,7 @@ from sqlalchemy.dialects import mysql, sqlite
 from app.extensions import db
 from app.models import (Channel, ChannelRead, Membership, Message,
                         MessageMention, Notification, User, utcnow)
-from app.realtime import events
+from app.services import events
 
 
 @dataclass

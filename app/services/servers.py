@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, ChannelRead,
                         Membership, Message, MessageMention, Notification,
                         Server, ServerTerm, User)
-from app.realtime import events
+from app.services import events
 from app.services import notifications, search
 from app.services.errors import ValidationFailed
 

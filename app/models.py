@@ -72,12 +72,22 @@ class User(UserMixin, db.Model):
     # Content hash naming the re-encoded avatar files; None shows initials.
     avatar_key: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
-    # Part of the login cookie; rotating it signs out every session of the user.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # The signed-in session this request came with (set by app.services.sessions; not a column).
+    current_session = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the login cookie carries: the user and the secret of their current session."""
+        return f"{self.id}:{self.current_session.secret}"
+
+    # Users are equal by id (UserMixin compares get_id(), which needs a session).
+    def __eq__(self, other):
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = object.__hash__
 
     @property
     def initials(self) -> str:
@@ -89,6 +99,28 @@ class User(UserMixin, db.Model):
     def avatar_colour(self) -> int:
         """One of eight palette slots, stable per user (CSS class avatar-cN)."""
         return self.id % 8
+
+
+class UserSession(db.Model):
+    """One signed-in browser: ending it (log out, revoke) makes its cookies worthless.
+
+    The cookie carries a random secret; only its SHA-256 is stored, so the
+    table alone signs nobody in.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id_last_seen_at", "user_id", "last_seen_at"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # The secret itself, known only in the request that started the session.
+    secret = None
 
 
 class Server(db.Model):

@@ -23,7 +23,7 @@ from app.extensions import db, limiter
 from app.models import (ROLE_ADMIN, ROLE_MEMBER, Channel, Membership, Message,
                         Server, User)
 from app.services import messages as message_service
-from app.services import passwords
+from app.services import passwords, sessions
 from app.services import servers as server_service
 
 PASSWORD = "correct horse battery"
@@ -98,7 +98,8 @@ def make_user(username: str, **fields) -> User:
 
 
 def log_in(client, user: User) -> None:
-    """Log `user` in on `client` without the password round trip."""
+    """Log `user` in on `client` without the password round trip (a session of its own)."""
+    sessions.start_session(user, "pytest", "127.0.0.1")
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

@@ -1,11 +1,11 @@
 """Registration, login, logout and the login requirement."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db, limiter
-from app.models import User
+from app.models import User, UserSession
 from app.services import accounts
-from tests.conftest import PASSWORD, htmx_headers, log_in, make_user, soup
+from tests.conftest import PASSWORD, fresh, htmx_headers, log_in, make_user, soup
 
 VALID = {
     "username": "new.user_1", "email": "New.User@Example.com", "display_name": "New User",
@@ -118,13 +118,39 @@ def test_logout_is_a_post(client):
     assert client.get("/").status_code == 302
 
 
-def test_rotating_the_session_token_signs_out_copied_cookies(client, app):
-    user = make_user("mia")
-    log_in(client, user)
+def test_logout_ends_the_session_on_the_server(client, app):
+    """A copy of the cookies taken before logging out (or a stolen one) no longer works."""
+    make_user("mia")
+    client.post("/login", data={"login": "mia", "password": PASSWORD, "remember": "1"})
     assert client.get("/").status_code == 200
-    accounts.rotate_session_token(user)
-    response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    session_cookie = client.get_cookie("session").value
+    remember_cookie = client.get_cookie("remember_token").value
+    assert client.post("/logout").status_code == 303
+    for cookies in ({"session": session_cookie}, {"remember_token": remember_cookie}):
+        thief = app.test_client()
+        for name, value in cookies.items():
+            thief.set_cookie(name, value)
+        response = thief.get("/")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), cookies
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
+
+
+def test_a_remember_me_cookie_alone_signs_in_while_its_session_lives(client, app):
+    make_user("mia")
+    client.post("/login", data={"login": "mia", "password": PASSWORD, "remember": "1"})
+    later = app.test_client()
+    later.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    assert later.get("/").status_code == 200
+
+
+def test_sessions_of_other_browsers_survive_a_logout(client, app):
+    user = make_user("mia")
+    other = app.test_client()
+    log_in(other, user)
+    log_in(client, user)
+    client.post("/logout")
+    assert other.get("/").status_code == 200
 
 
 def test_anonymous_plain_request_goes_to_login_with_next(client):

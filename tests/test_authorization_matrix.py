@@ -73,6 +73,9 @@ MATRIX = [
     ("profile.password", "POST", "/profile/password", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
     ("profile.delete", "POST", "/profile/delete", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
     ("profile.avatar_file", "GET", "/avatars/{avatar}", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    # A session of the owner's other browser: only the owner may end it.
+    ("profile.revoke_session", "POST", "/profile/sessions/{session}/revoke", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=303)),
+    ("profile.end_all_sessions", "POST", "/profile/sessions/end-all", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("profile.card", "GET", "/users/{author_id}/card", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
 ]
 
@@ -81,7 +84,7 @@ MATRIX = [
 def setting(cast):
     """The cast plus a second member who wrote a message."""
     from app.models import ROLE_MEMBER
-    from app.services import invitations
+    from app.services import invitations, sessions
     from app.services import servers as server_service
     from tests.conftest import make_user
 
@@ -96,7 +99,8 @@ def setting(cast):
              "owner": cast.owner}
     ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id, "author_id": author.id,
            "avatar": "0" * 32 + "-64.webp", "invite": invitation.id, "code": invitation.code,
-           "direct": direct.id, "notification": notification.id}
+           "direct": direct.id, "notification": notification.id,
+           "session": sessions.start_session(cast.owner, "another browser", "127.0.0.2").id}
     return users, ids
 
 

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Event, Membership, Message, Server, User
+from app.models import Event, Membership, Message, Server, User, UserSession
 from app.services import events
 from tests.conftest import PASSWORD, fresh, htmx_headers, log_in, make_user, soup
 
@@ -211,8 +211,9 @@ def test_password_change_signs_out_every_other_session(app, client, as_user):
     assert other.get("/").status_code == 302  # the other is sent to login
     fresh()
     revoked = db.session.scalar(select(Event).where(Event.kind == events.SESSIONS_REVOKED))
-    assert revoked.user_id == user.id and revoked.payload["keep"] != ""
-    assert user.session_token not in str(revoked.payload)
+    remaining = db.session.scalars(select(UserSession.id).where(UserSession.user_id == user.id)).all()
+    assert revoked.user_id == user.id and len(revoked.payload["sessions"]) == 1
+    assert revoked.payload["sessions"][0] not in remaining and len(remaining) == 1
 
 
 def test_profile_card_shows_shared_servers_and_hides_strangers(client, as_user, cast):
@@ -273,3 +274,74 @@ def test_deleting_the_account_leaves_no_personal_data(app, client, as_user, cast
     assert article.select_one(".avatar").text == "?"
     for login in ("mia", "mia@example.com", f"deleted-{user.id}"):
         assert app.test_client().post("/login", data={"login": login, "password": PASSWORD}).status_code == 401
+
+
+CHROME_LINUX = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 "
+                "Safari/537.36")
+SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                 "Version/17.0 Mobile/15E148 Safari/604.1")
+
+
+def log_in_with(app, user, agent):
+    browser = app.test_client()
+    response = browser.post("/login", data={"login": user.username, "password": PASSWORD},
+                            headers={"User-Agent": agent})
+    assert response.status_code == 303
+    return browser
+
+
+def test_the_profile_lists_sessions_with_device_and_marks_this_one(app, cast):
+    laptop = log_in_with(app, cast.member, CHROME_LINUX)
+    log_in_with(app, cast.member, SAFARI_IPHONE)
+    page = soup(laptop.get("/profile"))
+    rows = page.select("#profile-sessions .session")
+    devices = [row.select_one(".session-device").text for row in rows]
+    assert sorted(devices) == ["Chrome on Linux", "Mobile Safari on iOS"]
+    current = [row for row in rows if row.select_one(".session-current")]
+    assert len(current) == 1 and current[0].select_one(".session-device").text == "Chrome on Linux"
+    assert "Active now" in current[0].select_one(".session-meta").text
+    assert all(row.select_one("form button")["aria-label"].startswith("Log out ") for row in rows)
+
+
+def test_revoking_another_session_signs_that_browser_out(app, cast):
+    laptop = log_in_with(app, cast.member, CHROME_LINUX)
+    phone = log_in_with(app, cast.member, SAFARI_IPHONE)
+    fresh()
+    phone_session = db.session.scalar(select(UserSession).where(UserSession.user_agent == SAFARI_IPHONE))
+    response = laptop.post(f"/profile/sessions/{phone_session.id}/revoke", headers=htmx_headers("section"))
+    assert response.status_code == 200
+    section = soup(response)
+    assert section.select_one("[role=status]").text == "That session has been logged out."
+    assert [row.select_one(".session-device").text for row in section.select(".session")] == ["Chrome on Linux"]
+    assert phone.get("/").status_code == 302
+    assert laptop.get("/").status_code == 200
+
+
+def test_nobody_revokes_someone_elses_session(app, cast):
+    mine = log_in_with(app, cast.member, CHROME_LINUX)
+    log_in_with(app, cast.owner, CHROME_LINUX)
+    fresh()
+    owners = db.session.scalar(select(UserSession.id).where(UserSession.user_id == cast.owner.id))
+    assert mine.post(f"/profile/sessions/{owners}/revoke").status_code == 404
+    fresh()
+    assert db.session.get(UserSession, owners) is not None
+
+
+def test_revoking_this_session_logs_out_here(app, cast):
+    laptop = log_in_with(app, cast.member, CHROME_LINUX)
+    fresh()
+    this = db.session.scalar(select(UserSession.id).where(UserSession.user_id == cast.member.id))
+    response = laptop.post(f"/profile/sessions/{this}/revoke")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert laptop.get("/").status_code == 302
+
+
+def test_log_out_everywhere_ends_every_session(app, cast):
+    laptop = log_in_with(app, cast.member, CHROME_LINUX)
+    phone = log_in_with(app, cast.member, SAFARI_IPHONE)
+    response = laptop.post("/profile/sessions/end-all", headers=htmx_headers())
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/login"
+    assert laptop.get("/").status_code == 302 and phone.get("/").status_code == 302
+    fresh()
+    revoked = db.session.scalar(select(Event).where(Event.kind == events.SESSIONS_REVOKED))
+    assert revoked.user_id == cast.member.id and len(revoked.payload["sessions"]) == 2

@@ -9,7 +9,7 @@ from flask_login import (LoginManager, current_user, login_required,
 
 from app.browser import safe_next
 from app.extensions import htmx, limiter
-from app.services import accounts
+from app.services import accounts, sessions
 from app.services.errors import ValidationFailed
 
 bp = Blueprint("auth", __name__)
@@ -21,7 +21,7 @@ def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
     manager.login_message = None
     manager.session_protection = "basic"
-    manager.user_loader(accounts.load_user_by_session_id)
+    manager.user_loader(sessions.load_user)
     manager.unauthorized_handler(unauthorized)
 
 
@@ -66,6 +66,7 @@ def login():
     if request.method == "POST":
         user = accounts.authenticate(request.form.get("login", ""), request.form.get("password", ""))
         if user is not None:
+            sessions.start_session(user, request.user_agent.string, request.remote_addr)
             login_user(user, remember=bool(request.form.get("remember")))
             return redirect(next_url, code=303)
         error = _("Wrong username, email or password.")
@@ -89,6 +90,7 @@ def register():
         except ValidationFailed as failed:
             errors = failed.errors
         else:
+            sessions.start_session(user, request.user_agent.string, request.remote_addr)
             login_user(user)
             return redirect(url_for("auth.welcome", next=next_url if next_url != "/" else None), code=303)
     return (render_template("pages/register.html", errors=errors, values=values, next_url=next_url),
@@ -104,7 +106,8 @@ def welcome():
 
 @bp.post("/logout")
 def logout():
-    """Log out this browser."""
+    """Log out this browser: its session ends on the server, its cookies stop working and its tabs close."""
+    sessions.log_out(current_user)
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("auth.login"), code=303)

@@ -4,18 +4,17 @@ import re
 from flask import (Blueprint, abort, current_app, flash, redirect,
                    render_template, request, send_from_directory, url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
-from app.browser import browser_session_id, safe_next
+from app.browser import safe_next
 from app.extensions import limiter
-from app.services import avatars, profiles
+from app.services import avatars, profiles, sessions
 from app.services.errors import ValidationFailed
 from app.responses import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("profile", __name__)
 
 AVATAR_NAME = re.compile(r"^[0-9a-f]{32}-(256|64)\.webp$")
-SECTIONS = ("personal", "avatar", "email", "password", "delete")
 
 
 def render_section(section: str, errors: dict | None = None, saved: bool = False, status: int = 200, **extra):
@@ -27,14 +26,20 @@ def render_section(section: str, errors: dict | None = None, saved: bool = False
                         code=303)
     context = {"errors": {section: errors}, "saved": {section: saved}, "values": request.form, **extra}
     return render_page_or_fragment("pages/profile.html", f"partials/profile/{section}.html", status,
-                                   owned=profiles.owned_servers(current_user), **context)
+                                   **profile_context(), **context)
+
+
+def profile_context() -> dict:
+    """What the profile page shows besides the forms."""
+    return {"owned": profiles.owned_servers(current_user), "sessions": sessions.get_sessions(current_user),
+            "describe_device": sessions.describe_device, "is_current": sessions.is_current,
+            "seen_recently": sessions.seen_recently}
 
 
 @bp.get("/profile")
 def edit():
     """Your profile: personal data, avatar, email, password, account."""
-    return render_template("pages/profile.html", errors={}, saved={}, values={},
-                           owned=profiles.owned_servers(current_user))
+    return render_template("pages/profile.html", errors={}, saved={}, values={}, **profile_context())
 
 
 @bp.post("/profile/personal")
@@ -82,12 +87,10 @@ def email():
 @limiter.limit("10/hour", key_func=lambda: f"password:{current_user.id}")
 def password():
     """Change the password; every other session is signed out."""
-    remember = "remember_token" in request.cookies
     try:
-        user = profiles.change_password(current_user._get_current_object(), request.form, browser_session_id())
+        profiles.change_password(current_user, request.form)
     except ValidationFailed as failed:
         return render_section("password", failed.errors, status=422)
-    login_user(user, remember=remember)  # this browser stays signed in with the new token
     return render_section("password", saved=True)
 
 
@@ -99,11 +102,33 @@ def delete():
         profiles.delete_account(current_user, request.form)
     except ValidationFailed as failed:
         return render_section("delete", failed.errors, status=422)
+    return signed_out(_("Your account has been deleted."))
+
+
+def signed_out(notice: str):
+    """This browser's session has ended: to the login page."""
     logout_user()
-    flash(_("Your account has been deleted."))
+    flash(notice)
     if wants_fragment():
         return "", 200, {"HX-Redirect": url_for("auth.login")}
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/profile/sessions/<int:session_id>/revoke")
+def revoke_session(session_id: int):
+    """Sign out one of your sessions (this one too, if you choose it)."""
+    ending_this_one = current_user.current_session.id == session_id
+    sessions.revoke_session(current_user, session_id)
+    if ending_this_one:
+        return signed_out(_("You have logged out."))
+    return render_section("sessions", saved=True)
+
+
+@bp.post("/profile/sessions/end-all")
+def end_all_sessions():
+    """Log out everywhere: every session of yours ends, this one included."""
+    sessions.log_out_everywhere(current_user)
+    return signed_out(_("You have logged out everywhere."))
 
 
 @bp.get("/avatars/<name>")

@@ -29,12 +29,12 @@ class Subscriber:
     hold one, and a Queue's three conditions cost memory and wake-ups.
     """
 
-    __slots__ = ("user_id", "fingerprint", "server_ids", "locale", "maxsize", "frames", "ready", "dropped",
+    __slots__ = ("user_id", "session_id", "server_ids", "locale", "maxsize", "frames", "ready", "dropped",
                  "__weakref__")
 
-    def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int, fingerprint: str = ""):
+    def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int, session_id: int | None = None):
         self.user_id = user_id
-        self.fingerprint = fingerprint  # the browser session's id: a password change closes the others
+        self.session_id = session_id  # the signed-in session: ending it closes its streams
         self.server_ids = set(server_ids)
         self.locale = locale
         self.maxsize = maxsize
@@ -81,7 +81,7 @@ class Hub:
 
     # -- streams -------------------------------------------------------------
     def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int,
-                  fingerprint: str = "") -> tuple[Subscriber, int]:
+                  session_id: int | None = None) -> tuple[Subscriber, int]:
         """Register a stream; returns it with the last event id already dispatched.
 
         Every event after that id reaches the subscriber's queue, so the
@@ -91,7 +91,7 @@ class Hub:
         """
         self.start()
         with self.lock:
-            subscriber = Subscriber(user_id, load_server_ids(), locale, maxsize, fingerprint)
+            subscriber = Subscriber(user_id, load_server_ids(), locale, maxsize, session_id)
             self.by_user[user_id].add(subscriber)
             for server_id in subscriber.server_ids:
                 self.by_server[server_id].add(subscriber)
@@ -182,7 +182,8 @@ class Hub:
                     sub.server_ids.discard(event.server_id)
                     self._discard(self.by_server, event.server_id, sub)
             elif event.kind == kinds.SESSIONS_REVOKED:
-                targets = {sub for sub in targets if sub.fingerprint != event.payload.get("keep")}
+                ended = set(event.payload.get("sessions", ()))
+                targets = {sub for sub in targets if sub.session_id in ended}
             elif event.kind == kinds.SERVER_DELETED:
                 for sub in self.by_server.pop(event.server_id, ()):
                     sub.server_ids.discard(event.server_id)

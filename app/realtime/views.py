@@ -11,7 +11,6 @@ from app.extensions import db
 from app.models import Event, Membership
 from app.realtime.live import get_live
 from app.realtime.render import RESYNC, sse_frame
-from app.browser import browser_session_id
 
 bp = Blueprint("live", __name__)
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def stream():
         return set(db.session.scalars(select(Membership.server_id).where(Membership.user_id == user_id)))
 
     subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, config["LIVE_QUEUE_SIZE"],
-                                            browser_session_id())
+                                            current_user.current_session.id)
     heartbeat = config["LIVE_HEARTBEAT_SECONDS"]
     try:
         opening = [f"retry: {RETRY_MS}\n: charla stream\n\n"]

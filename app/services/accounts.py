@@ -1,5 +1,4 @@
-"""Accounts: registration, authentication, session tokens."""
-import hmac
+"""Accounts: registration and authentication."""
 import re
 from datetime import date
 
@@ -9,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import User, new_token
+from app.models import User
 from app.services import passwords
 from app.services.errors import ValidationFailed
 
@@ -125,23 +124,3 @@ def authenticate(login: str, password: str) -> User | None:
         return user
     return None
 
-
-def load_user_by_session_id(session_id: str) -> User | None:
-    """Flask-Login loader: `<id>:<session token>`; a rotated token loads nobody."""
-    user_id, _sep, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not _tokens_equal(user.session_token, token):
-        return None
-    return user
-
-
-def _tokens_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
-def rotate_session_token(user: User) -> None:
-    """Sign out every session of `user` (copied cookies included)."""
-    user.session_token = new_token()
-    db.session.commit()

@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, select, update
 
 from app.extensions import db
-from app.models import ROLE_OWNER, Membership, Server, User, new_token, utcnow
+from app.models import ROLE_OWNER, Membership, Server, User, utcnow
 from app.services import events
-from app.services import accounts, avatars, passwords
+from app.services import accounts, avatars, passwords, sessions
 from app.services.errors import ValidationFailed
 
 BIO_MAX = 190
@@ -103,19 +103,15 @@ def change_email(user: User, data) -> User:
     return user
 
 
-def change_password(user: User, data, keep_session: str) -> User:
-    """New password; every other session of the user is signed out and its streams closed.
-
-    `keep_session` names the browser session that asked (its streams stay open).
-    """
+def change_password(user: User, data) -> User:
+    """New password; every other session of the user is signed out and its streams closed."""
     check_current_password(user, data.get("current_password"))
     new = data.get("new_password") or ""
     problem = accounts.check_new_password(new, user.username, user.email)
     if problem:
         raise ValidationFailed({"new_password": problem})
     user.password_hash = passwords.hash_password(new)
-    user.session_token = new_token()
-    events.record_event(events.SESSIONS_REVOKED, user_id=user.id, keep=keep_session)
+    sessions.end_other_sessions(user, keep=user.current_session)
     db.session.commit()
     return user
 
@@ -147,8 +143,7 @@ def delete_account(user: User, data) -> None:
     user.first_name = user.last_name = user.bio = ""
     user.birth_date = user.locale = user.avatar_key = None
     user.password_hash = "!"  # matches no password
-    user.session_token = new_token()
     user.deleted_at = utcnow()
-    events.record_event(events.SESSIONS_REVOKED, user_id=user.id, keep="")
+    sessions.end_other_sessions(user, keep=None)
     db.session.commit()
     avatars.remove_avatar_files(old_avatar)

@@ -30,3 +30,16 @@ def test_a_password_change_closes_the_other_sessions_streams(server, world):
         assert "the phone still listens" in phone_stream.next().data
     assert laptop.http.get("/").status_code == 302
     assert phone.http.get("/").status_code == 200
+
+
+def test_logging_out_closes_this_browsers_streams_only(server, world):
+    laptop, phone = User(server, "bruno"), User(server, "bruno")
+    with laptop.stream() as laptop_stream, phone.stream() as phone_stream:
+        assert laptop.http.post("/logout", headers=laptop.htmx()).status_code == 303
+        signed_out = laptop_stream.next()
+        assert signed_out.event == "charla:signed-out"
+        with pytest.raises(AssertionError, match="stream ended"):
+            laptop_stream.next()
+        User(server, "ana").post(world.book, "still here on the phone")
+        assert "still here on the phone" in phone_stream.next().data
+    assert laptop.http.get("/").status_code == 302

@@ -1,4 +1,8 @@
 """The live machinery without a network: frames, bounded queues, stream caps, fan-out."""
+import re
+
+import pytest
+
 from app.extensions import db
 from app.models import Event
 from app.services import events
@@ -11,6 +15,47 @@ from tests.conftest import soup
 def test_sse_frame_splits_lines_and_names_events():
     assert sse_frame(7, "<p>\nhi</p>") == "id: 7\ndata: <p>\ndata: hi</p>\n\n"
     assert sse_frame(8, "3", "charla:removed") == "id: 8\nevent: charla:removed\ndata: 3\n\n"
+
+
+def parse_sse(text: str) -> list[dict]:
+    """The WHATWG event-stream algorithm: what a browser dispatches from `text`."""
+    events, fields, data = [], {}, []
+    for line in re.split(r"\r\n|\r|\n", text):
+        if not line:
+            if data or fields:
+                events.append({"event": fields.get("event", "message"), "id": fields.get("id"),
+                               "data": "\n".join(data)})
+            fields, data = {}, []
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                data.append(value)
+            elif name in ("event", "retry") or (name == "id" and "\0" not in value):
+                fields[name] = value
+    return events
+
+
+FORGED = ["x\rid: 999999999\revent: charla:removed\rdata: 1", "x\r\nevent: charla:removed\r\ndata: 1",
+          "x\r\revent: charla:removed\rdata: 1\r\r", "x\n\nid: 5\n\n", "line\u2028sep\u2029para\x0bvt\x1cfs\x85nel",
+          "nul\x00\rid: 1\x00\revent: charla:removed", "\r", ""]
+
+
+@pytest.mark.parametrize("data", FORGED)
+def test_sse_frame_data_is_one_event_whatever_its_line_endings(data):
+    events = parse_sse(sse_frame(42, data))
+    assert len(events) == 1
+    assert events[0]["event"] == "message" and events[0]["id"] == "42"
+    assert events[0]["data"] == re.sub(r"\r\n|\r", "\n", data)
+
+
+def test_sse_frame_names_and_ids_cannot_carry_fields():
+    with pytest.raises(ValueError):
+        sse_frame(1, "", "charla:removed\rid: 9")
+    with pytest.raises(ValueError):
+        sse_frame("1\nevent: x", "")
+    assert parse_sse(sse_frame(7, "a\rb", "charla:removed")) == [
+        {"event": "charla:removed", "id": "7", "data": "a\nb"}]
 
 
 def test_a_slow_reader_is_dropped_not_buffered_forever():

@@ -4,6 +4,8 @@ An audience is what changes the HTML: whether the viewer wrote the message
 (edit and delete controls) or is the event's subject, and the language.
 Frames swap by element id, so a replayed or repeated frame changes nothing.
 """
+import re
+
 from flask import Flask, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -27,12 +29,20 @@ CHANNEL_REMOVED = "charla:channel-removed"
 NOTIFICATIONS = "charla:notifications"
 
 
+# Every line ending SSE knows (and htmx's reader honours); not str.splitlines,
+# which also splits on U+2028, \x0b, \x1c and friends that SSE leaves in the data.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+EVENT_NAME = re.compile(r"[a-z][a-z0-9:._-]*")
+
+
 def sse_frame(event_id: int | None, data: str = "", name: str | None = None) -> str:
-    """One SSE message; `data` may span lines."""
-    lines = [] if event_id is None else [f"id: {event_id}"]
+    """One SSE message; `data` may span lines, and no line of it can pose as another field."""
+    lines = [] if event_id is None else [f"id: {int(event_id)}"]
     if name:
+        if not EVENT_NAME.fullmatch(name):
+            raise ValueError(f"not an event name: {name!r}")
         lines.append(f"event: {name}")
-    lines.extend(f"data: {line}" for line in data.split("\n"))
+    lines.extend(f"data: {line}" for line in LINE_BREAK.split(data))
     return "\n".join(lines) + "\n\n"
 
 

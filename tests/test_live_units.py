@@ -109,3 +109,11 @@ def test_a_waiting_stream_wakes_for_a_frame_and_times_out_without_one():
     started = time.monotonic()
     assert subscriber.take(5) == ["late frame"]
     assert time.monotonic() - started < 2
+
+
+def test_every_event_kind_has_its_handler():
+    """One handler per kind holds its loading and its rendering: a new kind without one fails here."""
+    from app.realtime.render import HANDLERS
+
+    declared = {value for name, value in vars(events).items() if name.isupper() and isinstance(value, str)}
+    assert declared == set(HANDLERS)

@@ -9,13 +9,12 @@ import re
 from flask import Flask, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event, Message, Server, User
 from app.services import events as kinds
 from app.services import reads
-from app.services.messages import continues_group, get_previous
+from app.services.messages import continues_group, displayed, get_previous
 
 # Named events: dispatched as DOM events on the stream element; app.js acts.
 RESYNC = "charla:resync"
@@ -70,87 +69,186 @@ class Frames:
         return frame
 
 
+class View:
+    """One event rendered for one audience: the viewer and the language."""
+
+    def __init__(self, app: Flask, event: Event, loaded: dict, viewer_id: int, locale: str):
+        self.app = app
+        self.event = event
+        self.loaded = loaded
+        self.viewer_id = viewer_id
+        self.locale = locale
+
+    def frame(self, data: str = "", name: str | None = None) -> str:
+        return sse_frame(self.event.id, data, name)
+
+    def template(self, template: str, **context) -> str:
+        return self.frame(render_template_standalone(self.app, template, self.locale, **context))
+
+
+class Handler:
+    """How one kind of event is read (once, for every audience) and rendered (per audience).
+
+    The default reads nothing and sends the bare id: the tab's cursor moves on.
+    """
+
+    def load(self, event: Event) -> dict:
+        return {}
+
+    def render(self, view: View) -> str:
+        return view.frame()
+
+
+HANDLERS: dict[str, Handler] = {}
+DEFAULT = Handler()
+
+
+def handles(*event_kinds: str):
+    """Register the decorated Handler class for these event kinds."""
+    def register(cls: type[Handler]) -> type[Handler]:
+        for kind in event_kinds:
+            HANDLERS[kind] = cls()
+        return cls
+    return register
+
+
+def handler_for(kind: str) -> Handler:
+    return HANDLERS.get(kind, DEFAULT)
+
+
+@handles(kinds.MESSAGE_CREATED, kinds.MESSAGE_EDITED)
+class MessageHandler(Handler):
+    def load(self, event):
+        message = db.session.scalar(select(Message).options(*displayed())
+                                    .where(Message.id == event.payload.get("message_id")))
+        grouped, mentioned = False, {}
+        if message is not None and event.kind == kinds.MESSAGE_CREATED:
+            grouped = continues_group(get_previous(message), message)
+            # At most mentions.MAX_MENTIONS readers, one query each.
+            mentioned = {m.user_id: reads.get_read_state(m.user_id, event.server_id) for m in message.mentions}
+        return {"message": message, "grouped": grouped, "mentioned": mentioned}
+
+    def render(self, view):
+        message, created = view.loaded["message"], view.event.kind == kinds.MESSAGE_CREATED
+        if message is None:  # deleted before we got to it; its delete event follows
+            return view.frame()
+        unread_state = None
+        if created and view.viewer_id != message.author_id:
+            unread_state = view.loaded["mentioned"].get(view.viewer_id) or reads.ReadState.new_message(
+                view.event.server_id, message.channel_id)
+        return view.template("partials/live/message.html", message=message, grouped=view.loaded["grouped"],
+                             viewer_id=view.viewer_id, created=created, unread_state=unread_state)
+
+
+@handles(kinds.MESSAGE_DELETED)
+class MessageDeletedHandler(Handler):
+    def render(self, view):
+        return view.template("partials/live/message_deleted.html", message_id=view.event.payload["message_id"])
+
+
+@handles(kinds.READ_UPDATED)
+class ReadHandler(Handler):
+    def load(self, event):
+        return {"state": reads.get_read_state(event.user_id, event.payload["read_server_id"])}
+
+    def render(self, view):
+        return view.template("partials/live/unread.html", state=view.loaded["state"])
+
+
+@handles(kinds.USER_UPDATED)
+class UserHandler(Handler):
+    def load(self, event):
+        return {"user": db.session.get(User, event.user_id)}
+
+    def render(self, view):
+        return view.template("partials/live/user.html", user=view.loaded["user"])
+
+
+@handles(kinds.SESSIONS_REVOKED)
+class SessionsRevokedHandler(Handler):
+    def render(self, view):
+        return view.frame("", SIGNED_OUT)
+
+
+@handles(kinds.NOTIFICATIONS_CHANGED)
+class NotificationsHandler(Handler):
+    def render(self, view):
+        return view.frame("", NOTIFICATIONS)
+
+
+@handles(kinds.MEMBER_ROLE_CHANGED)
+class RoleHandler(Handler):
+    def render(self, view):
+        # The member's own tabs redraw the server's column (channel controls).
+        if view.event.user_id != view.viewer_id:
+            return view.frame()
+        return view.frame(str(view.event.server_id), CHANNELS_CHANGED)
+
+
+@handles(kinds.SERVER_UPDATED)
+class ServerUpdatedHandler(Handler):
+    def render(self, view):
+        return view.frame(str(view.event.server_id), SERVER_CHANGED)
+
+
+@handles(kinds.CHANNEL_UPDATED)
+class ChannelUpdatedHandler(Handler):
+    def render(self, view):
+        return view.frame(f"{view.event.server_id} {view.event.channel_id}", CHANNEL_CHANGED)
+
+
+@handles(kinds.CHANNEL_DELETED)
+class ChannelDeletedHandler(Handler):
+    def render(self, view):
+        return view.frame(f"{view.event.server_id} {view.event.channel_id}", CHANNEL_REMOVED)
+
+
+@handles(kinds.CHANNEL_CREATED)
+class ChannelCreatedHandler(Handler):
+    def render(self, view):
+        return view.frame(str(view.event.server_id), CHANNELS_CHANGED)
+
+
+@handles(kinds.SERVER_DELETED)
+class ServerDeletedHandler(Handler):
+    def render(self, view):
+        return view.frame(str(view.event.server_id), REMOVED)
+
+
+@handles(kinds.MEMBER_JOINED, kinds.MEMBER_LEFT)
+class MembershipHandler(Handler):
+    """The member's own tabs add or drop the server; everyone else sees the new member count."""
+
+    def load(self, event):
+        return {"server": db.session.get(Server, event.server_id)}
+
+    def render(self, view):
+        event = view.event
+        if event.user_id == view.viewer_id:
+            return view.frame(str(event.server_id), SERVERS_CHANGED if event.kind == kinds.MEMBER_JOINED else REMOVED)
+        server = view.loaded["server"]
+        if server is None:
+            return view.frame()
+        return view.template("partials/live/member_count.html", server=server)
+
+
 class Renderer:
     def __init__(self, app: Flask):
         self.app = app
 
     def frames(self, event: Event) -> Frames:
-        with self.app.app_context():
-            loaded = self.load(event)
-            db.session.remove()
-        return Frames(self, event, loaded)
+        return Frames(self, event, self.load(event))
 
-    @staticmethod
-    def load(event: Event) -> dict:
-        """What the event's HTML shows, read once for every audience."""
-        if event.kind in (kinds.MESSAGE_CREATED, kinds.MESSAGE_EDITED):
-            message = db.session.scalar(select(Message).options(joinedload(Message.author))
-                                        .where(Message.id == event.payload.get("message_id")))
-            grouped, mentioned = False, {}
-            if message is not None and event.kind == kinds.MESSAGE_CREATED:
-                grouped = continues_group(get_previous(message), message)
-                # At most mentions.MAX_MENTIONS readers, one query each.
-                mentioned = {m.user_id: reads.get_read_state(m.user_id, event.server_id)
-                             for m in message.mentions}
-            return {"message": message, "grouped": grouped, "mentioned": mentioned}
-        if event.kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT):
-            server = db.session.get(Server, event.server_id)
-            return {"server": server}
-        if event.kind == kinds.USER_UPDATED:
-            return {"user": db.session.get(User, event.user_id)}
-        if event.kind == kinds.READ_UPDATED:
-            return {"state": reads.get_read_state(event.user_id, event.payload["read_server_id"])}
-        return {}
+    def load(self, event: Event) -> dict:
+        """What the event's HTML shows, read once for every audience; no session is held afterwards."""
+        with self.app.app_context():
+            try:
+                return handler_for(event.kind).load(event)
+            finally:
+                db.session.remove()
 
     def render(self, event: Event, loaded: dict, viewer_id: int, locale: str) -> str:
-        kind = event.kind
-        if kind in (kinds.MESSAGE_CREATED, kinds.MESSAGE_EDITED):
-            message = loaded["message"]
-            if message is None:  # deleted before we got to it; its delete event follows
-                return sse_frame(event.id)
-            unread_state = None
-            if kind == kinds.MESSAGE_CREATED and viewer_id != message.author_id:
-                unread_state = loaded["mentioned"].get(viewer_id) or reads.ReadState.new_message(
-                    event.server_id, message.channel_id)
-            return sse_frame(event.id, render_template_standalone(
-                self.app, "partials/live/message.html", locale, message=message, grouped=loaded["grouped"],
-                viewer_id=viewer_id, created=kind == kinds.MESSAGE_CREATED, unread_state=unread_state))
-        if kind == kinds.READ_UPDATED:
-            return sse_frame(event.id, render_template_standalone(
-                self.app, "partials/live/unread.html", locale, state=loaded["state"]))
-        if kind == kinds.MESSAGE_DELETED:
-            return sse_frame(event.id, render_template_standalone(
-                self.app, "partials/live/message_deleted.html", locale, message_id=event.payload["message_id"]))
-        if kind == kinds.USER_UPDATED:
-            return sse_frame(event.id, render_template_standalone(
-                self.app, "partials/live/user.html", locale, user=loaded["user"]))
-        if kind == kinds.SESSIONS_REVOKED:
-            return sse_frame(event.id, "", SIGNED_OUT)
-        if kind == kinds.NOTIFICATIONS_CHANGED:
-            return sse_frame(event.id, "", NOTIFICATIONS)
-        if kind == kinds.MEMBER_ROLE_CHANGED:
-            # The member's own tabs redraw the server's column (channel controls).
-            return sse_frame(event.id, str(event.server_id) if event.user_id == viewer_id else "",
-                             CHANNELS_CHANGED if event.user_id == viewer_id else None)
-        if kind == kinds.SERVER_UPDATED:
-            return sse_frame(event.id, str(event.server_id), SERVER_CHANGED)
-        if kind in (kinds.CHANNEL_UPDATED, kinds.CHANNEL_DELETED):
-            name = CHANNEL_CHANGED if kind == kinds.CHANNEL_UPDATED else CHANNEL_REMOVED
-            return sse_frame(event.id, f"{event.server_id} {event.channel_id}", name)
-        if kind == kinds.CHANNEL_CREATED:
-            return sse_frame(event.id, str(event.server_id), CHANNELS_CHANGED)
-        if kind == kinds.SERVER_DELETED:
-            return sse_frame(event.id, str(event.server_id), REMOVED)
-        if kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT):
-            if event.user_id == viewer_id:
-                name = SERVERS_CHANGED if kind == kinds.MEMBER_JOINED else REMOVED
-                return sse_frame(event.id, str(event.server_id), name)
-            server = loaded["server"]
-            if server is None:
-                return sse_frame(event.id)
-            return sse_frame(event.id, render_template_standalone(
-                self.app, "partials/live/member_count.html", locale, server=server))
-        return sse_frame(event.id)
+        return handler_for(event.kind).render(View(self.app, event, loaded, viewer_id, locale))
 
 
 def render_template_standalone(app: Flask, template: str, locale: str, **context) -> str:

@@ -3,12 +3,15 @@ import re
 
 import pytest
 
+from sqlalchemy.exc import OperationalError
+
 from app.extensions import db
 from app.models import Event
 from app.services import events
-from app.realtime.hub import Subscriber
+from app.services import servers as server_service
+from app.realtime.hub import Hub, Subscriber
 from app.realtime.live import get_live
-from app.realtime.render import sse_frame
+from app.realtime.render import HANDLERS, RESYNC, sse_frame
 from tests.conftest import soup
 
 
@@ -117,3 +120,73 @@ def test_every_event_kind_has_its_handler():
 
     declared = {value for name, value in vars(events).items() if name.isupper() and isinstance(value, str)}
     assert declared == set(HANDLERS)
+
+
+@pytest.fixture
+def idle_hub(app, monkeypatch):
+    """A hub without its dispatcher: the test delivers events itself."""
+    hub = Hub(app)
+    monkeypatch.setattr(hub, "start", lambda: None)
+    hub.RENDER_BACKOFF_SECONDS = 0.01
+    return hub
+
+
+def newest_event(kind: str) -> Event:
+    return db.session.scalar(db.select(Event).where(Event.kind == kind).order_by(Event.id.desc()).limit(1))
+
+
+def break_loading(monkeypatch, hub: Hub, kind: str, failures: int) -> list[int]:
+    """The handler's database read fails `failures` times; returns the hub's cursor at each attempt."""
+    handler = HANDLERS[kind]
+    real, cursors = handler.load, []
+
+    def load(event):
+        cursors.append(hub.cursor)
+        if len(cursors) <= failures:
+            raise OperationalError("SELECT ...", {}, Exception("Lost connection to server during query"))
+        return real(event)
+
+    monkeypatch.setattr(handler, "load", load)
+    return cursors
+
+
+def test_a_failed_read_is_retried_and_the_cursor_waits_for_the_frames(idle_hub, cast, monkeypatch):
+    reader, _ = idle_hub.subscribe(cast.member.id, lambda: {cast.server.id}, "en", 10)
+    message = cast.post(cast.owner, "survives a dropped connection")
+    event = newest_event(events.MESSAGE_CREATED)
+    cursors = break_loading(monkeypatch, idle_hub, events.MESSAGE_CREATED, failures=2)
+    idle_hub.deliver(event)
+    assert len(cursors) == 3 and all(cursor < event.id for cursor in cursors)
+    [frame] = reader.take(0)
+    assert f'id="message-{message.id}"' in frame and frame.startswith(f"id: {event.id}\n")
+    assert idle_hub.cursor == event.id
+
+
+def test_an_event_that_cannot_be_read_resyncs_its_streams_and_the_hub_moves_on(idle_hub, cast, monkeypatch):
+    reader, _ = idle_hub.subscribe(cast.member.id, lambda: {cast.server.id}, "en", 10)
+    outsider, _ = idle_hub.subscribe(cast.outsider.id, set, "en", 10)
+    cast.post(cast.owner, "never rendered")
+    event = newest_event(events.MESSAGE_CREATED)
+    cursors = break_loading(monkeypatch, idle_hub, events.MESSAGE_CREATED, failures=Hub.RENDER_ATTEMPTS)
+    idle_hub.deliver(event)
+    assert len(cursors) == Hub.RENDER_ATTEMPTS
+    assert reader.take(0) == [sse_frame(event.id, "", RESYNC)]
+    assert outsider.take(0) == []
+    assert idle_hub.cursor == event.id
+    later = cast.post(cast.owner, "the next one arrives")
+    idle_hub.deliver(newest_event(events.MESSAGE_CREATED))
+    assert f'id="message-{later.id}"' in reader.take(0)[0]
+
+
+def test_a_leave_retried_still_tells_the_leaver_and_unsubscribes_once(idle_hub, cast, monkeypatch):
+    leaver, _ = idle_hub.subscribe(cast.member.id, lambda: {cast.server.id}, "en", 10)
+    stayer, _ = idle_hub.subscribe(cast.admin.id, lambda: {cast.server.id}, "en", 10)
+    server_service.leave_server(cast.member, cast.server.id)
+    event = newest_event(events.MEMBER_LEFT)
+    cursors = break_loading(monkeypatch, idle_hub, events.MEMBER_LEFT, failures=1)
+    idle_hub.deliver(event)
+    assert len(cursors) == 2
+    [removed] = leaver.take(0)
+    assert "event: charla:removed" in removed
+    assert "member-count" in stayer.take(0)[0]
+    assert leaver.server_ids == set() and leaver not in idle_hub.by_server.get(cast.server.id, set())

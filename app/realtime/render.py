@@ -4,9 +4,10 @@ An audience is what changes the HTML: whether the viewer wrote the message
 (edit and delete controls) or is the event's subject, and the language.
 Frames swap by element id, so a replayed or repeated frame changes nothing.
 """
+import json
 import re
 
-from flask import Flask, render_template
+from flask import Flask, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -16,7 +17,11 @@ from app.services import events as kinds
 from app.services import reads
 from app.services.messages import continues_group, displayed, get_previous
 
-# Named events: dispatched as DOM events on the stream element; app.js acts.
+# Named events: dispatched as DOM events on the stream element. Their data is
+# JSON, a list of rules: app.js applies the first whose `when` selector matches
+# the page (no `when`: always). A rule refreshes regions (`refresh`: selectors
+# of elements with an id; fetched from their data-refresh-url, or the current
+# page), removes elements (`remove`) or navigates (`go`: a URL).
 RESYNC = "charla:resync"
 SERVERS_CHANGED = "charla:servers"
 CHANNELS_CHANGED = "charla:channels"
@@ -69,6 +74,16 @@ class Frames:
         return frame
 
 
+def on_server(server_id: int) -> str:
+    """Matches while the server's channels are shown."""
+    return f'#channels-column[data-server-id="{int(server_id)}"]'
+
+
+def in_channel(channel_id: int) -> str:
+    """Matches while the channel's messages are shown."""
+    return f'#message-list[data-channel-id="{int(channel_id)}"]'
+
+
 class View:
     """One event rendered for one audience: the viewer and the language."""
 
@@ -84,6 +99,14 @@ class View:
 
     def template(self, template: str, **context) -> str:
         return self.frame(render_template_standalone(self.app, template, self.locale, **context))
+
+    def rules(self, name: str, *rules: dict) -> str:
+        """A named frame telling app.js what to refresh (see the top of this module)."""
+        return self.frame(json.dumps(rules), name)
+
+    def url(self, endpoint: str, **values) -> str:
+        with self.app.test_request_context("/"):
+            return url_for(endpoint, **values)
 
 
 class Handler:
@@ -173,7 +196,7 @@ class SessionsRevokedHandler(Handler):
 @handles(kinds.NOTIFICATIONS_CHANGED)
 class NotificationsHandler(Handler):
     def render(self, view):
-        return view.frame("", NOTIFICATIONS)
+        return view.rules(NOTIFICATIONS, {"refresh": ["#bell", "#notifications-panel"]})
 
 
 @handles(kinds.MEMBER_ROLE_CHANGED)
@@ -182,37 +205,54 @@ class RoleHandler(Handler):
         # The member's own tabs redraw the server's column (channel controls).
         if view.event.user_id != view.viewer_id:
             return view.frame()
-        return view.frame(str(view.event.server_id), CHANNELS_CHANGED)
+        return view.rules(CHANNELS_CHANGED, {"when": on_server(view.event.server_id), "refresh": ["#channels-column"]})
 
 
 @handles(kinds.SERVER_UPDATED)
 class ServerUpdatedHandler(Handler):
+    """Renamed, described or made private: the servers column, and the server's header where it is open."""
+
     def render(self, view):
-        return view.frame(str(view.event.server_id), SERVER_CHANGED)
+        return view.rules(SERVER_CHANGED,
+                          {"when": on_server(view.event.server_id), "refresh": ["#servers-column", "#channels-column"]},
+                          {"refresh": ["#servers-column"]})
 
 
 @handles(kinds.CHANNEL_UPDATED)
 class ChannelUpdatedHandler(Handler):
     def render(self, view):
-        return view.frame(f"{view.event.server_id} {view.event.channel_id}", CHANNEL_CHANGED)
+        event = view.event
+        return view.rules(CHANNEL_CHANGED, {"when": in_channel(event.channel_id), "refresh": ["#server-view"]},
+                          {"when": on_server(event.server_id), "refresh": ["#channels-column"]})
 
 
 @handles(kinds.CHANNEL_DELETED)
 class ChannelDeletedHandler(Handler):
     def render(self, view):
-        return view.frame(f"{view.event.server_id} {view.event.channel_id}", CHANNEL_REMOVED)
+        event = view.event
+        return view.rules(CHANNEL_REMOVED,
+                          {"when": in_channel(event.channel_id),  # the channel being read is gone
+                           "go": view.url("chat.server", server_id=event.server_id)},
+                          {"when": on_server(event.server_id), "refresh": ["#channels-column"]})
 
 
 @handles(kinds.CHANNEL_CREATED)
 class ChannelCreatedHandler(Handler):
     def render(self, view):
-        return view.frame(str(view.event.server_id), CHANNELS_CHANGED)
+        return view.rules(CHANNELS_CHANGED, {"when": on_server(view.event.server_id), "refresh": ["#channels-column"]})
+
+
+def server_removed(view: View) -> str:
+    """The server is gone for this viewer: leave it if open, else drop its link."""
+    server_id = view.event.server_id
+    return view.rules(REMOVED, {"when": on_server(server_id), "go": view.url("chat.home")},
+                      {"remove": [f"#servers-column li:has(> #server-link-{int(server_id)})"]})
 
 
 @handles(kinds.SERVER_DELETED)
 class ServerDeletedHandler(Handler):
     def render(self, view):
-        return view.frame(str(view.event.server_id), REMOVED)
+        return server_removed(view)
 
 
 @handles(kinds.MEMBER_JOINED, kinds.MEMBER_LEFT)
@@ -224,8 +264,10 @@ class MembershipHandler(Handler):
 
     def render(self, view):
         event = view.event
+        if event.user_id == view.viewer_id and event.kind == kinds.MEMBER_LEFT:
+            return server_removed(view)
         if event.user_id == view.viewer_id:
-            return view.frame(str(event.server_id), SERVERS_CHANGED if event.kind == kinds.MEMBER_JOINED else REMOVED)
+            return view.rules(SERVERS_CHANGED, {"refresh": ["#servers-column"]})
         server = view.loaded["server"]
         if server is None:
             return view.frame()

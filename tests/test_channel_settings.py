@@ -1,4 +1,6 @@
 """Owners and admins rename channels, set their topic and delete them."""
+import json
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -8,6 +10,13 @@ from app.realtime.hub import Subscriber
 from app.realtime.live import get_live
 from app.services import servers as server_service
 from tests.conftest import fresh, htmx_headers, soup
+
+
+def rules_of(frame: str, name: str) -> list[dict]:
+    """What the named frame tells app.js to do: its rules, first matching applies."""
+    head, data = frame.split("\ndata: ", 1)
+    assert head.endswith(f"event: {name}") and data.endswith("\n\n") and "\n" not in data.strip()
+    return json.loads(data)
 
 
 def test_rename_and_topic_show_in_the_channel_and_reach_open_tabs(client, as_user, cast):
@@ -24,7 +33,9 @@ def test_rename_and_topic_show_in_the_channel_and_reach_open_tabs(client, as_use
     fresh()
     event = db.session.scalar(select(Event).where(Event.kind == events.CHANNEL_UPDATED))
     frame = get_live().hub.renderer.frames(event).for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
-    assert f"event: charla:channel\ndata: {cast.server.id} {cast.channel.id}" in frame
+    assert rules_of(frame, "charla:channel") == [  # the open channel redraws its header, its server the list
+        {"when": f'#message-list[data-channel-id="{cast.channel.id}"]', "refresh": ["#server-view"]},
+        {"when": f'#channels-column[data-server-id="{cast.server.id}"]', "refresh": ["#channels-column"]}]
     as_user(cast.member)
     page = soup(client.get(base))
     assert page.select_one(".channel-settings") is None  # members do not manage channels
@@ -66,7 +77,9 @@ def test_deleting_a_channel_takes_its_messages_mentions_and_marks(client, as_use
         == [cast.member.id]  # her bell drops the mention
     event = db.session.scalar(select(Event).where(Event.kind == events.CHANNEL_DELETED))
     frame = get_live().hub.renderer.frames(event).for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
-    assert f"event: charla:channel-removed\ndata: {cast.server.id} {news_id}" in frame
+    assert rules_of(frame, "charla:channel-removed") == [  # readers of the channel go to its server
+        {"when": f'#message-list[data-channel-id="{news_id}"]', "go": f"/servers/{cast.server.id}"},
+        {"when": f'#channels-column[data-server-id="{cast.server.id}"]', "refresh": ["#channels-column"]}]
     as_user(cast.member)
     assert client.get(f"/servers/{cast.server.id}/channels/{news_id}").status_code == 404
 
@@ -86,7 +99,10 @@ def test_server_settings_rename_describe_and_make_private(client, as_user, cast)
     assert (server.name, server.description, server.is_public) == ("Club de Lectura", "Leemos.", False)
     event = db.session.scalar(select(Event).where(Event.kind == events.SERVER_UPDATED))
     frame = get_live().hub.renderer.frames(event).for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "en", 10))
-    assert f"event: charla:server\ndata: {cast.server.id}" in frame
+    assert rules_of(frame, "charla:server") == [
+        {"when": f'#channels-column[data-server-id="{cast.server.id}"]',
+         "refresh": ["#servers-column", "#channels-column"]},
+        {"refresh": ["#servers-column"]}]
     # Members find it under its new name; outsiders no longer find it or join it.
     as_user(cast.member)
     assert "Club de Lectura" in soup(client.get("/explore?q=lectura")).text

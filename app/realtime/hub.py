@@ -13,11 +13,12 @@ from collections import defaultdict, deque
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Event
 from app.services import events as kinds
-from app.realtime.render import Renderer
+from app.realtime.render import RESYNC, Frames, Renderer, sse_frame
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class Subscriber:
 class Hub:
     GAP_WAIT_SECONDS = 3.0
     BATCH = 500
+    RENDER_ATTEMPTS = 4
+    RENDER_BACKOFF_SECONDS = 0.1  # doubled after each failed attempt: 0.7 s in all
 
     def __init__(self, app: Flask):
         self.app = app
@@ -168,29 +171,80 @@ class Hub:
         return now - self._gap_since > self.GAP_WAIT_SECONDS
 
     def deliver(self, event: Event) -> None:
-        """Update who sees what, then queue the event's frames."""
+        """Queue the event's frames to every stream that may see it, then move the cursor past it.
+
+        The cursor moves only once the frames are queued, under the lock subscribe()
+        takes: a new stream either finds the event in its queue or replays it. The
+        database is read outside the lock, retried; an event that still cannot be
+        rendered sends its streams a resync rather than stall or vanish.
+        """
         with self.lock:
-            if event.kind == kinds.MEMBER_JOINED and event.user_id is not None:
-                for sub in self.by_user.get(event.user_id, ()):
-                    sub.server_ids.add(event.server_id)
-                    self.by_server[event.server_id].add(sub)
-            targets = set(self.by_server.get(event.server_id, ())) if event.server_id is not None else set()
-            if event.user_id is not None:
-                targets |= self.by_user.get(event.user_id, set())
-            if event.kind == kinds.MEMBER_LEFT and event.user_id is not None:
-                for sub in self.by_user.get(event.user_id, ()):
-                    sub.server_ids.discard(event.server_id)
-                    self._discard(self.by_server, event.server_id, sub)
-            elif event.kind == kinds.SESSIONS_REVOKED:
-                ended = set(event.payload.get("sessions", ()))
-                targets = {sub for sub in targets if sub.session_id in ended}
-            elif event.kind == kinds.SERVER_DELETED:
-                for sub in self.by_server.pop(event.server_id, ()):
-                    sub.server_ids.discard(event.server_id)
-            self.cursor = event.id
-        if targets:
-            frames = self.renderer.frames(event)
+            listening = self._targets(event)
+        frames = self._prepare(event, listening) if listening else None
+        with self.lock:
+            targets = self._targets(event)
+            self._follow_membership(event)
+            if targets and not listening:  # a stream opened meanwhile (rare): read now, once
+                frames = self._prepare(event, targets, attempts=1)
             for sub in targets:
-                sub.offer(frames.for_subscriber(sub))
+                sub.offer(self._frame_for(frames, event, sub))
                 if event.kind == kinds.SESSIONS_REVOKED:
                     sub.dropped = True  # the stream ends once this frame is sent
+            self.cursor = event.id
+
+    def _targets(self, event: Event) -> set[Subscriber]:
+        """The streams that may see the event (the lock held)."""
+        targets = set(self.by_server.get(event.server_id, ())) if event.server_id is not None else set()
+        if event.user_id is not None:
+            targets |= self.by_user.get(event.user_id, set())
+        if event.kind == kinds.SESSIONS_REVOKED:
+            ended = set(event.payload.get("sessions", ()))
+            targets = {sub for sub in targets if sub.session_id in ended}
+        return targets
+
+    def _follow_membership(self, event: Event) -> None:
+        """Joins, leaves and deleted servers change what open streams see (once per event, the lock held)."""
+        if event.kind == kinds.MEMBER_JOINED and event.user_id is not None:
+            for sub in self.by_user.get(event.user_id, ()):
+                sub.server_ids.add(event.server_id)
+                self.by_server[event.server_id].add(sub)
+        elif event.kind == kinds.MEMBER_LEFT and event.user_id is not None:
+            for sub in self.by_user.get(event.user_id, ()):
+                sub.server_ids.discard(event.server_id)
+                self._discard(self.by_server, event.server_id, sub)
+        elif event.kind == kinds.SERVER_DELETED:
+            for sub in self.by_server.pop(event.server_id, ()):
+                sub.server_ids.discard(event.server_id)
+
+    def _prepare(self, event: Event, audience: set[Subscriber], attempts: int | None = None) -> Frames | None:
+        """Load the event and render it for `audience`, retrying database failures; None if it cannot be."""
+        attempts = attempts or self.RENDER_ATTEMPTS
+        delay = self.RENDER_BACKOFF_SECONDS
+        for attempt in range(1, attempts + 1):
+            try:
+                frames = self.renderer.frames(event)
+                for sub in audience:
+                    frames.for_subscriber(sub)
+                return frames
+            except SQLAlchemyError as error:
+                log.warning("Could not render event %s (%s), attempt %s of %s: %s",
+                            event.id, event.kind, attempt, attempts, error)
+            except Exception:
+                log.exception("Could not render event %s (%s); its streams resync", event.id, event.kind)
+                return None
+            if attempt < attempts:
+                time.sleep(delay)
+                delay *= 2
+        log.error("Giving up on event %s (%s) after %s attempts; its streams resync", event.id, event.kind, attempts)
+        return None
+
+    @staticmethod
+    def _frame_for(frames: Frames | None, event: Event, sub: Subscriber) -> str:
+        """The subscriber's frame, or a resync when the event could not be rendered for it."""
+        if frames is not None:
+            try:
+                return frames.for_subscriber(sub)
+            except Exception:
+                log.exception("Could not render event %s (%s) for user %s; the stream resyncs",
+                              event.id, event.kind, sub.user_id)
+        return sse_frame(event.id, "", RESYNC)

@@ -20,6 +20,11 @@ CONTENT_MAX = 4000
 GROUP_WINDOW = timedelta(minutes=7)
 
 
+def displayed() -> tuple:
+    """Loader options for messages that are shown: what the message templates read (`lazy="raise"` otherwise)."""
+    return (joinedload(Message.author),)
+
+
 @dataclass
 class HistoryPage:
     messages: list[Message]  # oldest first
@@ -35,7 +40,7 @@ def get_history(channel_id: int, before: int | None = None, limit: int = 50) -> 
 
     Keyset pagination on (channel_id, id): the cost does not grow with history.
     """
-    query = (select(Message).options(joinedload(Message.author))
+    query = (select(Message).options(*displayed())
              .where(Message.channel_id == channel_id).order_by(Message.id.desc()).limit(limit + 1)
              # MariaDB otherwise uses only the channel_id part of the index for
              # `id < before` and walks every newer message (measured in bench/).
@@ -80,7 +85,7 @@ def access_message(user: User, message_id: int, *, as_author: bool = False) -> t
     row = db.session.execute(
         select(Message, Channel).join(Channel, Channel.id == Message.channel_id)
         .join(Membership, (Membership.server_id == Channel.server_id) & (Membership.user_id == user.id))
-        .options(joinedload(Message.author))
+        .options(*displayed())
         .where(Message.id == message_id)).first()
     if row is None:
         abort(404)
@@ -110,7 +115,7 @@ NONCE_MAX = 40
 def find_by_nonce(user: User, nonce: str | None) -> Message | None:
     if not nonce:
         return None
-    return db.session.scalar(select(Message).options(joinedload(Message.author))
+    return db.session.scalar(select(Message).options(*displayed())
                              .where(Message.author_id == user.id, Message.nonce == nonce))
 
 

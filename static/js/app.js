@@ -104,6 +104,15 @@
     var targets = data.match(/hx-target="[^"]*"/g) || [];
     return targets.length > 0 && targets.every(function (t) { return /-(unread|mentions)-\d+"$/.test(t); });
   }
+  // Whether a region swapped in meanwhile may have missed the frame: unnamed frames
+  // with more than marks, and named frames whose rules depend on what is open.
+  function changesOpenRegions(message) {
+    if (!message || !message.data) return false;
+    if (!message.event) return !onlyMarks(message.data);
+    try {
+      return JSON.parse(message.data).some(function (rule) { return Boolean(rule.when); });
+    } catch (error) { return false; }
+  }
   var reconnectDelay = 1000;
   var wasAtBottom = true;
 
@@ -111,16 +120,32 @@
   function atBottom() { var s = scroller(); return !s || s.scrollTop > -40; }
 
   function fetchRegion(target) {
-    // The server answers with the region named by the target (HX-Target).
-    // The region is also the source: htmx names the source in HX-Target, and
-    // requests from one source cancel each other.
-    if (!document.querySelector(target)) return Promise.resolve();
-    return htmx.ajax("GET", location.pathname + location.search, { source: target, target: target, swap: "outerHTML" });
+    // The server answers with the region named by the target (HX-Target), from
+    // the region's own data-refresh-url or else the current page. The region is
+    // also the source: requests from one source cancel each other.
+    var region = document.querySelector(target);
+    if (!region) return Promise.resolve();
+    var url = region.dataset.refreshUrl || location.pathname + location.search;
+    return htmx.ajax("GET", url, { source: target, target: target, swap: "outerHTML" });
   }
 
-  function currentServerId() {
-    var column = document.getElementById("channels-column");
-    return column ? column.dataset.serverId : null;
+  // A named frame's data is a list of rules from the server; the first whose
+  // `when` selector matches this page applies (see app/realtime/render.py).
+  function applyRules(data) {
+    var rules;
+    try { rules = JSON.parse(data); } catch (error) { rules = null; }
+    if (!Array.isArray(rules)) { console.error("Charla: a live frame without rules", data); return; }
+    var rule = rules.find(function (r) { return !r.when || document.querySelector(r.when); });
+    if (!rule) return;
+    if (rule.go) {
+      var url = new URL(rule.go, location.href);
+      if (url.origin === location.origin) location.assign(url);
+      return;
+    }
+    (rule.remove || []).forEach(function (selector) {
+      document.querySelectorAll(selector).forEach(function (el) { el.remove(); });
+    });
+    (rule.refresh || []).forEach(fetchRegion);
   }
 
   function reconnectLater() {
@@ -151,7 +176,7 @@
     var message = event.detail && event.detail.message;
     var id = message ? parseInt(message.id, 10) : NaN;
     if (id > lastEventId) lastEventId = id;
-    if (id > lastContentEventId && message.data && !onlyMarks(message.data)) lastContentEventId = id;
+    if (id > lastContentEventId && changesOpenRegions(message)) lastContentEventId = id;
     if (message && message.data && message.data.indexOf("hx-upsert") !== -1) {
       markMentions(document);
       readSoon();
@@ -209,8 +234,9 @@
     lastReadSent[channel] = id;
     var token = document.querySelector("meta[name=csrf-token]");
     // Its own source element: requests from the same element (body) would cancel each other.
-    htmx.ajax("POST", list.dataset.readUrl + "?up_to=" + id, {
-      source: list, target: list, swap: "none", headers: { "X-CSRFToken": token ? token.content : "" }
+    htmx.ajax("POST", list.dataset.readUrl, {
+      source: list, target: list, swap: "none", values: { up_to: String(id) },
+      headers: { "X-CSRFToken": token ? token.content : "" }
     });
   }
 
@@ -236,36 +262,9 @@
     // Too much was missed to replay: fetch the page afresh (a new stream comes with it).
     htmx.ajax("GET", location.pathname + location.search, { target: "body", swap: "innerHTML" });
   });
-  document.addEventListener("charla:servers", function () { fetchRegion("#servers-column"); });
-  document.addEventListener("charla:channels", function (event) {
-    if (currentServerId() === String(event.detail.data)) fetchRegion("#channels-column");
-  });
-  document.addEventListener("charla:server", function (event) {
-    // Renamed, described or made private: the servers column, and the open server's header.
-    fetchRegion("#servers-column");
-    if (currentServerId() === String(event.detail.data)) fetchRegion("#channels-column");
-  });
-  function currentChannelId() {
-    var list = document.getElementById("message-list");
-    return list ? list.dataset.channelId : null;
-  }
-  // "serverId channelId": renamed (or new topic) / deleted.
-  document.addEventListener("charla:channel", function (event) {
-    var ids = String(event.detail.data).split(" ");
-    if (currentChannelId() === ids[1]) fetchRegion("#server-view");
-    else if (currentServerId() === ids[0]) fetchRegion("#channels-column");
-  });
-  document.addEventListener("charla:channel-removed", function (event) {
-    var ids = String(event.detail.data).split(" ");
-    if (currentChannelId() === ids[1]) {
-      location.assign("/servers/" + ids[0]);  // the channel you were reading is gone
-    } else if (currentServerId() === ids[0]) fetchRegion("#channels-column");
-  });
-  document.addEventListener("charla:removed", function (event) {
-    var serverId = String(event.detail.data);
-    if (currentServerId() === serverId) { location.assign("/"); return; }
-    var link = document.getElementById("server-link-" + serverId);
-    if (link) link.closest("li").remove();
+  ["charla:servers", "charla:channels", "charla:server", "charla:channel", "charla:channel-removed",
+    "charla:removed", "charla:notifications"].forEach(function (name) {
+    document.addEventListener(name, function (event) { applyRules(event.detail.data); });
   });
 
   document.addEventListener("click", function (event) {
@@ -314,7 +313,9 @@
 
   function showSuggestions(input, found) {
     var seq = ++suggestSeq;
-    fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(found.prefix), { credentials: "same-origin" })
+    var url = new URL(input.dataset.suggestUrl, location.href);
+    url.searchParams.set("q", found.prefix);
+    fetch(url, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         var list = suggestionList();
@@ -405,14 +406,6 @@
       if (host && host.firstElementChild && !event.target.closest("#" + id) &&
           !event.target.closest("[hx-target='#" + id + "']")) host.replaceChildren();
     });
-  });
-  document.addEventListener("charla:notifications", function () {
-    if (document.getElementById("bell")) {
-      htmx.ajax("GET", "/notifications/bell", { target: "#bell", swap: "outerHTML" });
-    }
-    if (document.getElementById("notifications-panel")) {
-      htmx.ajax("GET", "/notifications", { target: "#notifications-panel", swap: "outerHTML" });
-    }
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeCard();

@@ -1,4 +1,4 @@
-"""The owner renames the server, renames and deletes a channel; a member watching follows without a reload."""
+"""The owner renames the server, renames and deletes a channel, deletes the server; a member follows live."""
 from playwright.sync_api import expect
 
 from tests.browser.test_chat_flow import CHANNEL_URL, create_server, current_channel, register, unique
@@ -48,3 +48,14 @@ def test_rename_and_delete_reach_a_member_watching_the_channel(new_context):
     expect(guest_page).to_have_url(server_path)  # the channel it showed is gone
     expect(guest_page.locator("#channels-column")).not_to_contain_text("final-drafts")
     expect(current_channel(guest_page)).to_contain_text("general")
+
+    # Deleting the server: a tab showing another page drops the server's link in place.
+    guest_page.goto(guest_page.url.split("/servers/")[0] + "/")
+    expect(guest_page.locator("#servers-column .server-link", has_text="Renamed Room")).to_have_count(1)
+    guest_page.evaluate("window.__noReloadMarker = 'same-document'")
+    owner_page.goto(server_path)
+    owner_page.locator("#channels-column details.menu summary").click()
+    owner_page.once("dialog", lambda dialog: dialog.accept())
+    owner_page.get_by_role("button", name="Delete server").click()
+    expect(guest_page.locator("#servers-column .server-link", has_text="Renamed Room")).to_have_count(0)
+    assert guest_page.evaluate("window.__noReloadMarker") == "same-document", "the link went by a reload"

@@ -1,4 +1,5 @@
 """The stream's promises, checked with a real SSE client against a real server."""
+import json
 import time
 
 from bs4 import BeautifulSoup
@@ -102,7 +103,10 @@ def test_a_member_who_leaves_gets_nothing_more_from_that_server(server, users, w
         ana.post(world.book, "carla should not see this")
         sentinel = ana.post(world.side, "but this she sees")
         after = source.next()
-    assert removed.event == "charla:removed" and removed.data == str(world.book.server_id)
+    assert removed.event == "charla:removed"
+    sid = world.book.server_id
+    assert json.loads(removed.data) == [{"when": f'#channels-column[data-server-id="{sid}"]', "go": "/"},
+                                        {"remove": [f"#servers-column li:has(> #server-link-{sid})"]}]
     assert message_ids(after) == [sentinel]
     with carla.stream(last_event_id=int(after.id)) as source:
         ana.post(world.book, "still not for carla")

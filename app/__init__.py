@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import configuracion
+from app.params import IdConverter
 from app.requests import CharlaRequest
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -16,6 +17,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(configuracion.INSTANCE_DIR))
     app.request_class = CharlaRequest
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(config_class)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = configuracion.secret_key()

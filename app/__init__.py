@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import configuracion
+from app.errors import database_is_down
 from app.params import IdConverter
 from app.requests import CharlaRequest
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -64,10 +65,11 @@ def create_app(config_class=configuracion.Config) -> Flask:
 
 
 def select_locale() -> str:
-    """The browser's preferred language among ours (English outside requests)."""
+    """The user's language, else the browser's preferred one among ours (English outside requests;
+    the browser's when the database is down)."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated and current_user.locale:
+    if not database_is_down() and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 

@@ -25,6 +25,7 @@ def unreachable_app():
     """An app whose database refuses every connection."""
     class Config(configuracion.TestingConfig):
         SQLALCHEMY_DATABASE_URI = NOWHERE
+        RATELIMIT_ENABLED = False  # as the suite's app: the limiter is shared
 
     return create_app(Config)
 

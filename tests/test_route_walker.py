@@ -7,6 +7,10 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+import configuracion
+from app import create_app
+from app.extensions import db
+from app.models import Notification
 from app.services import invitations, passwords
 from tests.conftest import HTMX, log_in, soup
 
@@ -17,6 +21,7 @@ ID_OF = {
     "message_id": lambda cast, ids: ids["message"],
     "user_id": lambda cast, ids: cast.member.id,
     "invitation_id": lambda cast, ids: ids["invitation"],
+    "notification_id": lambda cast, ids: ids["notification"],
 }
 QUERY_PARAMETERS = ("before", "after", "page", "up_to", "q", "next")
 TEXT_PARAMETERS = ("q", "next")
@@ -126,16 +131,18 @@ def quick_password_checks(monkeypatch):
 @pytest.fixture
 def ids(cast):
     message = cast.post(cast.member, "hello")
+    cast.post(cast.owner, "@mia welcome")
     link = invitations.create_link(cast.owner, cast.server.id, {})
-    return {"message": message.id, "invitation": link.id}
+    notification = db.session.scalar(db.select(Notification.id).where(Notification.user_id == cast.member.id))
+    assert notification is not None
+    return {"message": message.id, "invitation": link.id, "notification": notification}
 
 
 def routes_of_a_fresh_app():
-    from app import create_app
-    import configuracion
-
+    """The routes, read before any fixture runs (to name the tests)."""
     class Config(configuracion.TestingConfig):
         SQLALCHEMY_DATABASE_URI = "sqlite://"
+        RATELIMIT_ENABLED = False  # as the suite's app: the limiter is shared
 
     return walked_routes(create_app(Config))
 
@@ -157,3 +164,33 @@ def test_hostile_input_never_gets_a_500(app, client, cast, ids, who, rule, metho
 
 def test_every_route_is_walked(app):
     assert walked_routes(app) == routes_of_a_fresh_app()
+
+
+@pytest.mark.parametrize("query", ["before=\u00b2", "before=%s" % 2**63, "before=1e3", "before=-1", "before=9" + "9" * 5000])
+def test_a_malformed_number_in_the_address_is_a_400_page(client, as_user, cast, query):
+    as_user(cast.member)
+    response = client.get(f"/servers/{cast.server.id}/channels/{cast.channel.id}?{query}")
+    assert response.status_code == 400
+    assert soup(response).select_one("h1").text == "Bad request"
+
+
+def test_the_largest_id_is_looked_up_and_a_larger_one_matches_no_route(client, as_user, cast):
+    as_user(cast.member)
+    assert client.get(f"/servers/{2**63 - 1}").status_code == 404
+    assert client.get(f"/servers/{2**63}").status_code == 404
+    assert client.get(f"/servers/{cast.server.id:05d}").status_code == 200  # leading zeros are still the id
+
+
+def test_a_search_for_the_last_code_point_answers(client, as_user, cast):
+    as_user(cast.member)
+    response = client.get("/explore?q=%F4%8F%BF%BF")
+    assert response.status_code == 200 and "Book Club" not in response.get_data(as_text=True)
+    assert "Book Club" in client.get("/explore?q=book").get_data(as_text=True)
+    assert client.get(f"/explore?q=book&page={2**63}").status_code == 400
+
+
+def test_a_tab_with_a_garbled_last_event_id_is_refused(client, as_user, cast):
+    as_user(cast.member)
+    response = client.get("/events/stream", headers={"Last-Event-ID": "\xb2"})
+    response.close()
+    assert response.status_code == 400

@@ -166,7 +166,9 @@ def test_every_route_is_walked(app):
     assert walked_routes(app) == routes_of_a_fresh_app()
 
 
-@pytest.mark.parametrize("query", ["before=\u00b2", "before=%s" % 2**63, "before=1e3", "before=-1", "before=9" + "9" * 5000])
+@pytest.mark.parametrize("query", ["before=\u00b2", f"before={2**63}", "before=1e3", "before=-1",
+                                   "before=" + "9" * 5000],
+                         ids=["superscript", "2**63", "exponent", "negative", "over-long"])
 def test_a_malformed_number_in_the_address_is_a_400_page(client, as_user, cast, query):
     as_user(cast.member)
     response = client.get(f"/servers/{cast.server.id}/channels/{cast.channel.id}?{query}")

@@ -8,6 +8,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 MAX_ID = 2**63 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
 
 
 class IdConverter(IntegerConverter):
@@ -20,8 +21,8 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     def to_python(self, value: str) -> int:
-        if len(value.lstrip("0")) > len(str(self.max)):
-            raise ValidationError()  # int() of thousands of digits is slow, then refused
+        if len(value.lstrip("-0")) > MAX_ID_DIGITS:
+            raise ValidationError()  # more digits than any id: not worth converting
         return super().to_python(value)
 
 

@@ -9,9 +9,24 @@ if __name__ == "__main__":
 
     monkey.patch_all()
 
+import sys
+
+from sqlalchemy.engine import make_url
+
 from app import create_app
+from app.errors import database_error_reason
+from app.health import database_failure
 
 app = create_app()
+
+
+def exit_unless_database_answers() -> None:
+    """One clear line and a non-zero exit, not a traceback, when the database cannot be reached."""
+    with app.app_context():
+        failure = database_failure()
+    if failure is not None:
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+        sys.exit(f"Charla cannot reach the database at {url}: {database_error_reason(failure)}")
 
 
 def main() -> None:
@@ -29,6 +44,7 @@ def main() -> None:
         def __init__(self, sock, address, server, rfile=None):
             super().__init__(sock, address, server, rfile=rfile or sock.makefile("rb", 1024))
 
+    exit_unless_database_answers()
     with app.app_context():
         upgrade()
     logging.getLogger().setLevel(logging.INFO)  # alembic's logging config lowered it

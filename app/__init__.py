@@ -8,6 +8,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import configuracion
+from app.errors import database_is_down
+from app.params import IdConverter
 from app.requests import CharlaRequest
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -16,6 +18,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(configuracion.INSTANCE_DIR))
     app.request_class = CharlaRequest
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(config_class)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = configuracion.secret_key()
@@ -62,10 +65,11 @@ def create_app(config_class=configuracion.Config) -> Flask:
 
 
 def select_locale() -> str:
-    """The browser's preferred language among ours (English outside requests)."""
+    """The user's language, else the browser's preferred one among ours (English outside requests;
+    the browser's when the database is down)."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated and current_user.locale:
+    if not database_is_down() and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 

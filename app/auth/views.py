@@ -8,6 +8,7 @@ from flask_login import (LoginManager, current_user, login_required,
                          login_user, logout_user)
 
 from app.browser import safe_next
+from app.errors import database_is_down
 from app.extensions import htmx, limiter
 from app.services import accounts, sessions
 from app.services.errors import ValidationFailed
@@ -21,8 +22,15 @@ def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
     manager.login_message = None
     manager.session_protection = "basic"
-    manager.user_loader(sessions.load_user)
+    manager.user_loader(load_user)
     manager.unauthorized_handler(unauthorized)
+
+
+def load_user(cookie_id: str):
+    """The logged-in user; nobody while the database is down, so the error page never asks it."""
+    if database_is_down():
+        return None
+    return sessions.load_user(cookie_id)
 
 
 def unauthorized():

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import render_error
+from app.params import int_arg
 from app.extensions import htmx, limiter
 from app.services.events import get_cursor
 from app.services import messages as message_service
@@ -60,11 +61,6 @@ def render_workspace(**context):
     return render_page_or_fragment("pages/chat.html", fragment, **context)
 
 
-def before_param() -> int | None:
-    value = request.args.get("before", "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.get("/")
 def home():
     """The user's servers; pick one or create one."""
@@ -80,13 +76,13 @@ def server(server_id: int):
 @bp.get("/servers/<int:server_id>/channels/<int:channel_id>")
 def channel(server_id: int, channel_id: int):
     """A channel: the newest messages, or older ones with ?before=<id>."""
-    return render_workspace(**load_workspace(server_id, channel_id, before_param()))
+    return render_workspace(**load_workspace(server_id, channel_id, int_arg("before")))
 
 
 @bp.get("/servers/<int:server_id>/channels/<int:channel_id>/messages")
 def older_messages(server_id: int, channel_id: int):
     """The page of history before ?before=<id> (htmx infinite scroll upwards)."""
-    before = before_param()
+    before = int_arg("before")
     membership, channel = message_service.access_channel(current_user, server_id, channel_id)
     if not wants_fragment():
         return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id, before=before))
@@ -184,8 +180,7 @@ def post_message(server_id: int, channel_id: int):
 def mark_channel_read(server_id: int, channel_id: int):
     """The channel was seen up to ?up_to=<message id> (a message arrived while it was open)."""
     _membership, channel = message_service.access_channel(current_user, server_id, channel_id)
-    value = request.values.get("up_to", "")
-    reads.mark_read(current_user, channel, int(value) if value.isdigit() else None)
+    reads.mark_read(current_user, channel, int_arg("up_to"))
     if htmx:  # app.js, in the background: nothing to show
         return "", 204
     return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id), code=303)

@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
+from app.params import int_arg
 from app.responses import redirect_to
 from app.services import search
 from app.services import servers as server_service
@@ -13,9 +14,8 @@ bp = Blueprint("explore", __name__)
 @bp.get("/explore")
 def explore():
     """Search servers by name; ?q= in the URL, results as you type."""
-    page_number = request.args.get("page", "1")
     results = search.search_servers(current_user, request.args.get("q", ""),
-                                    int(page_number) if page_number.isdigit() else 1)
+                                    int_arg("page", maximum=search.PAGE_MAX) or 1)
     if htmx_target().startswith("search-more"):
         return render_template("partials/search_page.html", results=results)
     return render_page_or_fragment("pages/explore.html", "partials/search_results.html", results=results)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.errors import render_error
+from app.params import parse_int
 from app.extensions import db
 from app.models import Event, Membership
 from app.realtime.live import get_live
@@ -21,8 +22,9 @@ RETRY_MS = 2000
 
 def last_event_id() -> int | None:
     """Where the tab stands: Last-Event-ID on reconnects, ?after= on the first connect."""
-    value = request.headers.get("Last-Event-ID") or request.args.get("after") or ""
-    return int(value) if value.isdigit() else None
+    if request.headers.get("Last-Event-ID"):
+        return parse_int(request.headers["Last-Event-ID"], "Last-Event-ID")
+    return parse_int(request.args.get("after"), "after")
 
 
 def replay(user_id: int, server_ids: set[int], after: int, until: int) -> list[Event] | None:

@@ -14,10 +14,14 @@ from app.extensions import db
 from app.models import Membership, Server, ServerTerm, User
 
 PAGE_SIZE = 20
+LAST_CHARACTER = chr(0x10FFFF)
+SURROGATES = (0xD800, 0xDFFF)
 # Extra candidates read per branch, so private servers filtered out do not
 # leave a page short.
 CANDIDATE_SLACK = 50
 QUERY_MAX = 100
+# Pages further than anyone scrolls; keeps the offset a small number on every database.
+PAGE_MAX = 10_000
 
 
 def fold(text: str) -> str:
@@ -58,8 +62,13 @@ class ResultPage:
 def prefix_range(column, prefix: str):
     """`column` starts with `prefix`, as a range an index can seek (LIKE cannot,
     on SQLite, where it ignores case)."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper)
+    stem = prefix.rstrip(LAST_CHARACTER)  # nothing follows U+10FFFF: carry to the character before
+    if not stem:
+        return column >= prefix
+    following = ord(stem[-1]) + 1
+    if SURROGATES[0] <= following <= SURROGATES[1]:  # not characters: no database takes them
+        following = SURROGATES[1] + 1
+    return and_(column >= prefix, column < stem[:-1] + chr(following))
 
 
 def search_servers(user: User, raw_query: str, page: int = 1) -> ResultPage:
@@ -69,7 +78,7 @@ def search_servers(user: User, raw_query: str, page: int = 1) -> ResultPage:
     query = fold(raw_query)[:QUERY_MAX]
     if not query:
         return ResultPage(raw_query, [], None)
-    page = max(page, 1)
+    page = min(max(page, 1), PAGE_MAX)
     window = page * PAGE_SIZE + 1 + CANDIDATE_SLACK
     prefix = (select(Server.id.label("id"), literal(0).label("rank"))
               .where(prefix_range(Server.name_key, query)).order_by(Server.name_key).limit(window).subquery())

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import User, new_token
-from app.services import passwords
+from app.services import passwords, text
 from app.services.errors import ValidationFailed
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,32}$")
@@ -18,7 +18,7 @@ NAME_MAX = 64
 
 
 def _clean(value: str | None) -> str:
-    return (value or "").strip()
+    return text.clean_line(value)
 
 
 def check_registration(data) -> tuple[dict, dict[str, str]]:

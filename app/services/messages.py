@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import (Channel, Membership, Message, MessageMention,
                         Notification, Server, User, utcnow)
 from app.services import events
-from app.services import mentions, notifications, reads
+from app.services import mentions, notifications, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 
@@ -53,7 +53,7 @@ def continues_group(previous: Message | None, message: Message) -> bool:
 
 
 def check_content(raw: str | None) -> str:
-    content = (raw or "").replace("\r\n", "\n").strip()
+    content = text.clean_multiline(raw)
     if not content:
         raise ValidationFailed({"content": _("Write something first.")})
     if len(content) > CONTENT_MAX:

@@ -7,7 +7,7 @@ from sqlalchemy import and_, delete, select, update
 from app.extensions import db
 from app.models import ROLE_OWNER, Membership, Server, User, new_token, utcnow
 from app.services import events
-from app.services import accounts, avatars, passwords
+from app.services import accounts, avatars, passwords, text
 from app.services.errors import ValidationFailed
 
 BIO_MAX = 190
@@ -39,8 +39,9 @@ def access_profile_card(viewer: User, user_id: int) -> tuple[User, list[Server]]
 
 
 def update_personal(user: User, data) -> User:
-    values = {key: (data.get(key) or "").strip() for key in
-              ("display_name", "first_name", "last_name", "birth_date", "bio", "locale")}
+    values = {key: text.clean_line(data.get(key)) for key in
+              ("display_name", "first_name", "last_name", "birth_date", "locale")}
+    values["bio"] = text.clean_multiline(data.get("bio"))
     errors: dict[str, str] = {}
     accounts.check_names(values, errors)
     birth = accounts.check_birth_date(values["birth_date"], errors, required=False)

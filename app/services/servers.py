@@ -12,7 +12,7 @@ from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, ChannelRea
                         Membership, Message, MessageMention, Notification,
                         Server, ServerTerm, User)
 from app.services import events
-from app.services import notifications, search
+from app.services import notifications, search, text
 from app.services.errors import ValidationFailed
 
 SERVER_NAME_MAX = 100
@@ -57,8 +57,8 @@ def pick_channel(channels: list[Channel], channel_id: int | None) -> Channel | N
 
 
 def check_server(data) -> tuple[dict, dict[str, str]]:
-    name = (data.get("name") or "").strip()
-    description = (data.get("description") or "").strip()
+    name = text.clean_line(data.get("name"))
+    description = text.clean_multiline(data.get("description"))
     errors = {}
     if not name:
         errors["name"] = _("Give the server a name.")
@@ -146,7 +146,7 @@ def delete_server(user: User, server_id: int) -> None:
 
 def normalise_channel_name(raw: str) -> str:
     """Discord-style channel names: lower case, spaces to hyphens, no punctuation."""
-    name = re.sub(r"\s+", "-", (raw or "").strip().lower())
+    name = re.sub(r"\s+", "-", text.clean_line(raw).lower())
     name = re.sub(r"[^\w-]", "", name)
     return re.sub(r"-{2,}", "-", name).strip("-")
 
@@ -265,7 +265,7 @@ def update_channel(user: User, server_id: int, channel_id: int, data) -> Channel
     """Rename a channel or change its topic (owners and admins)."""
     _membership, channel = manage_channel(user, server_id, channel_id)
     name = check_channel_name(server_id, data.get("name"), channel.id)
-    topic = (data.get("topic") or "").strip()
+    topic = text.clean_line(data.get("topic"))
     if len(topic) > CHANNEL_TOPIC_MAX:
         raise ValidationFailed({"topic": _("At most %(n)d characters.", n=CHANNEL_TOPIC_MAX)})
     if (name, topic) != (channel.name, channel.topic):

@@ -141,7 +141,8 @@ class Membership(db.Model):
     server: Mapped[Server] = relationship(lazy="raise")
 
     @property
-    def can_manage_channels(self) -> bool:
+    def is_admin(self) -> bool:
+        """Owners and admins run the server: channels, settings, every invitation."""
         return self.role in (ROLE_OWNER, ROLE_ADMIN)
 
 

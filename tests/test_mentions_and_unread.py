@@ -169,6 +169,7 @@ def test_read_state_is_one_query_for_all_servers(cast, query_counter):
     for i in range(5):
         extra = server_service.create_server(cast.owner, {"name": f"Extra {i}"})
         server_service.add_member(cast.member, extra)
+        db.session.commit()
         cast.post(cast.owner, f"@mia hi {i}", channel=server_service.get_channels(extra.id)[0])
     with query_counter as counter:
         state = reads.get_read_state(cast.member.id)
@@ -236,6 +237,7 @@ def test_deleting_a_server_tells_its_members_they_were_removed(client, as_user, 
 def test_mentions_of_deleted_accounts_do_nothing(cast):
     ghost = make_user("ghosty")
     server_service.add_member(ghost, cast.server)
+    db.session.commit()
     from app.models import utcnow
     ghost.deleted_at = utcnow()
     db.session.commit()

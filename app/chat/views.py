@@ -3,7 +3,7 @@
 Every GET here is a full page for a plain request and the region it targets
 for htmx; every POST works as a plain form (POST, then redirect) and as htmx.
 """
-from flask import (Blueprint, abort, current_app, redirect, render_template,
+from flask import (Blueprint, current_app, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -134,9 +134,7 @@ def delete_server(server_id: int):
 @bp.get("/servers/<int:server_id>/channels/new")
 def new_channel(server_id: int):
     """The create-channel form as a page."""
-    membership = server_service.access_membership(current_user, server_id)
-    if not membership.can_manage_channels:
-        abort(403)
+    membership = server_service.access_as_admin(current_user, server_id)
     return render_page_or_fragment("pages/channel_new.html", "partials/channel_form.html",
                                    server=membership.server, errors={}, values={})
 

@@ -65,18 +65,28 @@ def list_links(user: User, server_id: int) -> list[Invitation]:
              .where(Invitation.server_id == server_id, Invitation.revoked_at.is_(None),
                     Invitation.state.is_(None))
              .order_by(Invitation.id.desc()))
-    if not membership.can_manage_channels:
+    if not membership.is_admin:
         query = query.where(Invitation.inviter_id == user.id)
     return [invitation for invitation in db.session.scalars(query) if status(invitation) == OK]
 
 
-def revoke_link(user: User, invitation_id: int) -> Invitation:
+def access_invitation_to_manage(user: User, invitation_id: int, *, direct: bool) -> Invitation:
+    """An invite link (or with `direct`, an invitation by username) that `user` made or administers.
+
+    404 when unknown or of a server the user is not in; 403 for other members.
+    """
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
+    if invitation is None or (invitation.state is not None) != direct:
         abort(404)
     membership = server_service.access_membership(user, invitation.server_id)
-    if not membership.can_manage_channels and invitation.inviter_id != user.id:
+    if invitation.inviter_id != user.id and not membership.is_admin:
         abort(403)
+    return invitation
+
+
+def revoke_link(user: User, invitation_id: int) -> Invitation:
+    """Revoke an invite link (its maker, owners and admins)."""
+    invitation = access_invitation_to_manage(user, invitation_id, direct=False)
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         db.session.commit()
@@ -114,7 +124,8 @@ def accept_link(user: User, code: str) -> tuple[Server | None, str]:
     if taken != 1:
         db.session.rollback()
         return None, status(db.session.get(Invitation, invitation.id))
-    server_service.add_member(user, invitation.server)  # commits the use with the membership
+    server_service.add_member(user, invitation.server)
+    db.session.commit()  # the use and the membership together
     return invitation.server, OK
 
 
@@ -151,7 +162,7 @@ def pending_invitations(user: User, server_id: int) -> list[Invitation]:
     query = (select(Invitation).options(joinedload(Invitation.invitee))
              .where(Invitation.server_id == server_id, Invitation.state == PENDING)
              .order_by(Invitation.id.desc()))
-    if not membership.can_manage_channels:
+    if not membership.is_admin:
         query = query.where(Invitation.inviter_id == user.id)
     return list(db.session.scalars(query))
 
@@ -173,20 +184,14 @@ def respond(user: User, invitation_id: int, accept: bool) -> Invitation:
         notifications.notify(invitation.inviter_id, notifications.INVITE_ACCEPTED, actor_id=user.id,
                              server_id=invitation.server_id, server_name=invitation.server.name)
         if not is_member(user, invitation.server_id):
-            server_service.add_member(user, invitation.server)  # commits
-            return invitation
+            server_service.add_member(user, invitation.server)
     db.session.commit()
     return invitation
 
 
 def cancel(user: User, invitation_id: int) -> Invitation:
     """The inviter (or an owner or admin) withdraws a pending invitation."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.state is None:
-        abort(404)
-    membership = server_service.access_membership(user, invitation.server_id)
-    if invitation.inviter_id != user.id and not membership.can_manage_channels:
-        abort(403)
+    invitation = access_invitation_to_manage(user, invitation_id, direct=True)
     if invitation.state == PENDING:
         invitation.state = CANCELLED
         db.session.execute(update(Notification).where(Notification.invitation_id == invitation.id)

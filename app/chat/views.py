@@ -22,8 +22,12 @@ bp = Blueprint("chat", __name__)
 
 
 def load_workspace(server_id: int | None = None, channel_id: int | None = None,
-                   before: int | None = None) -> dict:
-    """Everything the three columns show, in a constant number of queries."""
+                   before: int | None = None, *, mark_read: bool = True) -> dict:
+    """Everything the three columns show, in a constant number of queries.
+
+    Opening a channel reads it; a page re-shown after a failed POST passes
+    `mark_read=False`, so the failure writes nothing.
+    """
     context = {"server": None, "membership": None, "channels": [], "channel": None, "history": None,
                "live_cursor": get_cursor(), "viewing_older": before is not None}
     if server_id is not None:
@@ -35,7 +39,7 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
             history = message_service.get_history(channel.id, before=before,
                                                   limit=current_app.config["MESSAGES_PAGE_SIZE"])
             context["history"] = history
-            if before is None and history.messages:
+            if mark_read and before is None and history.messages:
                 # Opening a channel reads it (up to what is shown).
                 reads.mark_read(current_user, channel, history.messages[-1].id, checked=True)
     # Read after marking, so the open channel is not shown unread.
@@ -165,7 +169,7 @@ def post_message(server_id: int, channel_id: int):
         if wants_fragment():
             return (render_template("partials/composer.html", **context), 422,
                     {"HX-Retarget": "#composer", "HX-Reswap": "outerHTML"})
-        workspace = load_workspace(server_id, channel_id)
+        workspace = load_workspace(server_id, channel_id, mark_read=False)
         workspace.update(context)
         return render_template("pages/chat.html", **workspace), 422
     if wants_fragment():

@@ -131,6 +131,14 @@ def cast(app) -> Cast:
 
 
 @pytest.fixture
+def rate_limits():
+    """The limiter on for one test (off by default, so other tests are not throttled)."""
+    limiter.enabled = True
+    yield
+    limiter.enabled = False
+
+
+@pytest.fixture
 def as_user(client):
     """`as_user(user)` logs the test client in as that user and returns it."""
     def login(user):

@@ -8,6 +8,7 @@ from flask import (Blueprint, current_app, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import rate_limits
 from app.errors import render_error
 from app.extensions import htmx, limiter
 from app.services.events import get_cursor
@@ -108,6 +109,7 @@ def new_server():
 
 
 @bp.post("/servers")
+@limiter.limit(rate_limits.SERVER_CREATION, key_func=rate_limits.per_user("servers"))
 def create_server():
     """Create a server and open it."""
     try:

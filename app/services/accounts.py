@@ -134,6 +134,15 @@ def authenticate(login: str, password: str) -> User | None:
     return None
 
 
+def login_account_key(login: str | None) -> str:
+    """Who a login form tries, for counting failures: `user:<id>` when the username or email is an
+    account's (both give the same key), else the folded text typed."""
+    login = _clean(login)[:254]
+    user_id = db.session.scalar(select(User.id).where(or_(User.username_key == login.lower(),
+                                                          User.email == login.lower()))) if login else None
+    return f"user:{user_id}" if user_id else "name:" + login.casefold()
+
+
 def load_user_by_session_id(session_id: str) -> User | None:
     """Flask-Login loader: `<id>:<session token>`; a rotated token loads nobody."""
     user_id, _sep, token = (session_id or "").partition(":")

@@ -161,7 +161,8 @@ class Channel(db.Model):
 class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_channel_id_id", "channel_id", "id"),
-                      UniqueConstraint("author_id", "nonce", name="uq_messages_author_nonce"), NO_REUSE)
+                      UniqueConstraint("author_id", "channel_id", "nonce", name="uq_messages_author_channel_nonce"),
+                      NO_REUSE)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
@@ -169,7 +170,7 @@ class Message(db.Model):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
-    # Chosen by the composer for each message: a retried POST finds the first one.
+    # Chosen by the composer for each message: a retried POST to the same channel finds the first one.
     nonce: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
 
     author: Mapped[User] = relationship(lazy="raise")

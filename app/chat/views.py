@@ -197,10 +197,12 @@ def mark_channel_read(server_id: int, channel_id: int):
 
 @bp.get("/messages/<int:message_id>")
 def message(message_id: int):
-    """One message (htmx: after cancelling an edit); plain: its place in the channel, highlighted."""
+    """One message (htmx: after cancelling an edit); plain: its place in the channel, highlighted.
+
+    Reads nothing as seen: the notification panel's "Go to the message" posts the mark first.
+    """
     message, channel = message_service.access_message(current_user, message_id)
     if not wants_fragment():
-        notification_service.mark_message_seen(current_user, message.id)
         before = None
         if not message_service.in_newest_page(message, current_app.config["MESSAGES_PAGE_SIZE"]):
             before = message.id + 1  # the page of history that ends with it

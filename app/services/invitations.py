@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Invitation, Membership, Notification, Server, User, utcnow
 from app.services import events
-from app.services import notifications
+from app.services import notifications, text
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 
@@ -44,15 +44,20 @@ def status(invitation: Invitation) -> str:
     return OK
 
 
-def create_link(user: User, server_id: int, data) -> Invitation:
-    """Any member may invite; the link joins people to the server."""
-    server_service.access_membership(user, server_id)
+def check_link_options(data) -> tuple[timedelta | None, int | None]:
+    """The link's lifetime and use limit (None: unlimited) from the form's lists."""
     expiry, uses = data.get("expires", DEFAULT_EXPIRY), data.get("max_uses", DEFAULT_USES)
     if expiry not in EXPIRY_CHOICES or uses not in USES_CHOICES:
         raise ValidationFailed({"invite": str(_l("Choose an expiry and a number of uses from the lists."))})
-    lifetime = EXPIRY_CHOICES[expiry][0]
+    return EXPIRY_CHOICES[expiry][0], USES_CHOICES[uses]
+
+
+def create_link(user: User, server_id: int, data) -> Invitation:
+    """Any member may invite; the link joins people to the server."""
+    server_service.access_membership(user, server_id)
+    lifetime, max_uses = check_link_options(data)
     invitation = Invitation(server_id=server_id, inviter_id=user.id, code=new_code(),
-                            expires_at=utcnow() + lifetime if lifetime else None, max_uses=USES_CHOICES[uses])
+                            expires_at=utcnow() + lifetime if lifetime else None, max_uses=max_uses)
     db.session.add(invitation)
     db.session.commit()
     return invitation
@@ -132,10 +137,9 @@ def accept_link(user: User, code: str) -> tuple[Server | None, str]:
 PENDING, ACCEPTED, DECLINED, CANCELLED = "pending", "accepted", "declined", "cancelled"
 
 
-def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
-    """Invite a user by username; they get a notification with accept and decline."""
-    membership = server_service.access_membership(inviter, server_id)
-    invitee = db.session.scalar(select(User).where(User.username_key == (username or "").strip().lower(),
+def check_invitee(server_id: int, username: str | None) -> User:
+    """The user named, if they exist, are not a member and have no invitation waiting."""
+    invitee = db.session.scalar(select(User).where(User.username_key == text.clean_line(username).lower(),
                                                    User.deleted_at.is_(None)))
     if invitee is None:
         raise ValidationFailed({"username": str(_l("There is no user with that name."))})
@@ -146,6 +150,13 @@ def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
                                                      Invitation.state == PENDING)):
         raise ValidationFailed({"username": str(_l("%(name)s already has an invitation waiting.",
                                                    name=invitee.username))})
+    return invitee
+
+
+def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
+    """Invite a user by username; they get a notification with accept and decline."""
+    membership = server_service.access_membership(inviter, server_id)
+    invitee = check_invitee(server_id, username)
     invitation = Invitation(server_id=server_id, inviter_id=inviter.id, code=new_code(), max_uses=1,
                             invitee_id=invitee.id, state=PENDING)
     db.session.add(invitation)

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Invitation, Server
 from app.services import passwords
-from tests.conftest import PASSWORD, make_user, soup
+from tests.conftest import PASSWORD, fresh, make_user, soup
 
 OWNER_ADDRESS = {"REMOTE_ADDR": "192.0.2.10"}
 
@@ -62,6 +62,7 @@ def test_server_creation_is_limited_per_user(client, as_user, cast, rate_limits)
     refused = client.post("/servers", data={"name": "One more"}, headers={"HX-Request": "true"})
     assert refused.status_code == 429
     assert soup(refused).select_one(".toast")["data-status"] == "429"
+    fresh()
     assert db.session.scalar(select(func.count(Server.id)).where(Server.owner_id == cast.member.id)) == 5
     as_user(cast.admin)
     assert client.post("/servers", data={"name": "Someone else's"}).status_code == 303
@@ -75,6 +76,7 @@ def test_invitations_by_username_and_by_link_share_a_limit(client, as_user, cast
     codes += [client.post(f"{base}/invites", data={}).status_code for _ in range(4)]
     assert codes == [200] * 7 + [200] * 3 + [429]
     assert client.post(f"{base}/invitations", data={"username": "oscar"}).status_code == 429
+    fresh()
     assert db.session.scalar(select(func.count(Invitation.id))) == 10
     as_user(cast.owner)
     assert client.post(f"{base}/invitations", data={"username": "oscar"}).status_code == 200

@@ -173,7 +173,8 @@ class Membership(db.Model):
     server: Mapped[Server] = relationship(lazy="raise")
 
     @property
-    def can_manage_channels(self) -> bool:
+    def is_admin(self) -> bool:
+        """Owners and admins run the server: channels, settings, every invitation."""
         return self.role in (ROLE_OWNER, ROLE_ADMIN)
 
 
@@ -192,7 +193,8 @@ class Channel(db.Model):
 class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_channel_id_id", "channel_id", "id"),
-                      UniqueConstraint("author_id", "nonce", name="uq_messages_author_nonce"), NO_REUSE)
+                      UniqueConstraint("author_id", "channel_id", "nonce", name="uq_messages_author_channel_nonce"),
+                      NO_REUSE)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
@@ -200,7 +202,7 @@ class Message(db.Model):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
-    # Chosen by the composer for each message: a retried POST finds the first one.
+    # Chosen by the composer for each message: a retried POST to the same channel finds the first one.
     nonce: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
 
     author: Mapped[User] = relationship(lazy="raise")

@@ -126,8 +126,17 @@ def cast(app) -> Cast:
     server = server_service.create_server(owner, {"name": "Book Club", "description": "We read."})
     server_service.add_member(admin, server, role=ROLE_ADMIN)
     server_service.add_member(member, server, role=ROLE_MEMBER)
+    db.session.commit()
     channel = server_service.get_channels(server.id)[0]
     return Cast(owner, admin, member, outsider, server, channel)
+
+
+@pytest.fixture
+def rate_limits():
+    """The limiter on for one test (off by default, so other tests are not throttled)."""
+    limiter.enabled = True
+    yield
+    limiter.enabled = False
 
 
 @pytest.fixture

@@ -90,6 +90,7 @@ def setting(cast):
 
     author = make_user("aurora")
     server_service.add_member(author, cast.server, role=ROLE_MEMBER)
+    db.session.commit()
     message = cast.post(author, "written by the author")
     invitation = invitations.create_link(cast.owner, cast.server.id, {})
     direct = invitations.invite_user(cast.owner, cast.server.id, cast.outsider.username)

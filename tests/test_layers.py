@@ -7,7 +7,7 @@ import pytest
 
 APP = Path(__file__).resolve().parents[1] / "app"
 BLUEPRINTS = {"auth", "chat", "explore", "invites", "members", "notifications", "profile"}
-WEB_HELPERS = {"responses", "browser", "errors", "templating", "requests", "security", "params"}
+WEB_HELPERS = {"responses", "browser", "errors", "templating", "requests", "security", "params", "rate_limits"}
 
 
 def module_name(path: Path) -> str:

@@ -61,6 +61,7 @@ def test_the_composer_suggests_members_by_username_prefix(client, as_user, cast)
     from tests.conftest import make_user
     from app.services import servers as server_service
     server_service.add_member(make_user("Adriana"), cast.server)
+    db.session.commit()
     make_user("adolfo")  # not a member
     as_user(cast.member)
     url = f"/servers/{cast.server.id}/members/suggest"

@@ -66,14 +66,35 @@ def test_the_mentioned_user_sees_the_notification_and_opens_the_message(client, 
     item = panel.select_one(".notification.unread")
     assert "Olivia mentioned you in #general (Book Club)." in item.text
     assert "chapter 3" in item.select_one(".excerpt").text
-    link = item.select_one("a")["href"]
-    opened = client.get(link)
+    go = item.select_one("form.go-to-message")
+    assert go.select_one("button").text == "Go to the message"
+    posted = client.post(go["action"], data={"next": go.select_one("input[name=next]")["value"]})
+    assert posted.status_code == 303 and posted.headers["Location"] == f"/messages/{message.id}"
+    assert mention_notes(cast.member)[0].read_at is not None
+    opened = client.get(posted.headers["Location"])
     assert opened.status_code == 302
     assert opened.headers["Location"].endswith(
         f"/servers/{cast.server.id}/channels/{cast.channel.id}#message-{message.id}")
-    assert mention_notes(cast.member)[0].read_at is not None
     page = soup(client.get(opened.headers["Location"]))
     assert page.select_one(f"#message-{message.id}")["data-mentions"] == str(cast.member.id)
+
+
+def test_opening_a_message_by_get_changes_nothing(client, as_user, cast):
+    message = cast.post(cast.owner, "@mia a mention to open")
+    as_user(cast.member)
+    events_before = db.session.scalar(select(func.count(Event.id)))
+    assert client.get(f"/messages/{message.id}").status_code == 302
+    fresh()
+    assert mention_notes(cast.member)[0].read_at is None
+    assert db.session.scalar(select(func.count(Event.id))) == events_before
+
+
+def test_go_to_the_message_refuses_a_next_off_site(client, as_user, cast):
+    cast.post(cast.owner, "@mia hello")
+    as_user(cast.member)
+    note = mention_notes(cast.member)[0]
+    posted = client.post(f"/notifications/{note.id}/read", data={"next": "https://evil.example/"})
+    assert posted.status_code == 303 and posted.headers["Location"] == "/"
 
 
 def test_an_old_mention_opens_the_page_of_history_that_holds_it(app, client, as_user, cast):
@@ -169,6 +190,7 @@ def test_read_state_is_one_query_for_all_servers(cast, query_counter):
     for i in range(5):
         extra = server_service.create_server(cast.owner, {"name": f"Extra {i}"})
         server_service.add_member(cast.member, extra)
+        db.session.commit()
         cast.post(cast.owner, f"@mia hi {i}", channel=server_service.get_channels(extra.id)[0])
     with query_counter as counter:
         state = reads.get_read_state(cast.member.id)
@@ -236,6 +258,7 @@ def test_deleting_a_server_tells_its_members_they_were_removed(client, as_user, 
 def test_mentions_of_deleted_accounts_do_nothing(cast):
     ghost = make_user("ghosty")
     server_service.add_member(ghost, cast.server)
+    db.session.commit()
     from app.models import utcnow
     ghost.deleted_at = utcnow()
     db.session.commit()

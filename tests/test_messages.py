@@ -7,6 +7,7 @@ from sqlalchemy import func, insert, select
 from app.extensions import db
 from app.models import Event, Message, utcnow
 from app.services import events
+from app.services import servers as server_service
 from tests.conftest import fresh, htmx_headers, soup
 
 
@@ -233,6 +234,20 @@ def test_a_retried_post_with_the_same_nonce_creates_one_message(client, as_user,
     fresh()
     assert message_count() == 2
     assert db.session.scalar(select(func.count(Event.id)).where(Event.kind == events.MESSAGE_CREATED)) == 2
+
+
+def test_a_nonce_reused_in_another_channel_is_another_message(client, as_user, cast):
+    news = server_service.create_channel(cast.owner, cast.server.id, {"name": "news"})
+    as_user(cast.member)
+    first = client.post(channel_url(cast) + "/messages", data={"content": "in general", "nonce": "same1"},
+                        headers=htmx_headers("form"))
+    elsewhere = client.post(f"/servers/{cast.server.id}/channels/{news.id}/messages",
+                            data={"content": "in news", "nonce": "same1"}, headers=htmx_headers("form"))
+    assert first.status_code == elsewhere.status_code == 200
+    assert soup(elsewhere).select_one("article .content").text == "in news"
+    fresh()
+    rows = db.session.execute(select(Message.channel_id, Message.content).order_by(Message.id)).all()
+    assert rows == [(cast.channel.id, "in general"), (news.id, "in news")]
 
 
 def test_the_composer_carries_a_fresh_nonce(client, as_user, cast):

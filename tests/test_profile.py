@@ -134,6 +134,27 @@ def test_replacing_and_removing_an_avatar_cleans_old_files(client, as_user, uplo
     assert soup(response).select_one("span.avatar-xl").text == "M"
 
 
+def test_when_the_image_workers_stay_busy_an_upload_gets_503_and_stores_nothing(client, as_user, uploads,
+                                                                                monkeypatch):
+    from app.services import offload
+    user = make_user("mia")
+    as_user(user)
+    monkeypatch.setattr(offload, "WAIT_SECONDS", 0.05)
+    held = [offload._thread_slots.acquire(timeout=1) for _ in range(offload.WORKERS)]  # other uploads, running
+    try:
+        response = upload(client, image_bytes())
+    finally:
+        for _ in held:
+            offload._thread_slots.release()
+    assert response.status_code == 503
+    toast = soup(response).select_one(".toast")
+    assert "Many images are being processed right now. Try again in a moment." in toast.text
+    assert stored(uploads) == []
+    fresh()
+    assert db.session.get(User, user.id).avatar_key is None
+    assert upload(client, image_bytes()).status_code == 200
+
+
 def test_avatar_names_are_checked(client, as_user):
     as_user(make_user("mia"))
     assert client.get("/avatars/..%2F..%2Fsecret_key").status_code == 404

@@ -14,6 +14,7 @@ def grow(cast, servers: int, channels: int, messages: int, tag: str) -> None:
     for i in range(servers):
         other = server_service.create_server(cast.owner, {"name": f"Extra {tag}{i}"})
         server_service.add_member(cast.member, other, role=ROLE_MEMBER)
+        db.session.commit()
     for i in range(channels):
         db.session.add(Channel(server_id=cast.server.id, name=f"extra-{tag}{i}", position=i + 1))
     authors = [cast.owner, cast.admin, cast.member] + [make_user(f"writer{tag}{i}") for i in range(5)]

@@ -96,5 +96,6 @@ def test_joining_opens_the_server_and_counts_stay_right(client, as_user, owner, 
     assert db.session.scalar(select(Server.member_count).where(Server.id == server.id)) == 1
     other = make_user("walker")
     server_service.add_member(other, db.session.get(Server, server.id), role=ROLE_MEMBER)
+    db.session.commit()
     as_user(owner)
     assert soup(client.get("/explore?q=run")).select_one(".member-count").text == "2 members"

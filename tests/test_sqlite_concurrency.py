@@ -45,6 +45,7 @@ def test_two_processes_post_at_once(tmp_path):
         owner, other = make_user("first"), make_user("second")
         server = servers.create_server(owner, {"name": "Busy"})
         servers.add_member(other, server, role=ROLE_MEMBER)
+        db.session.commit()
         mode = db.session.execute(db.text("PRAGMA journal_mode")).scalar()
         db.session.remove()
     assert mode == "wal"

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import (LoginManager, current_user, login_required,
                          login_user, logout_user)
 
+from app import rate_limits
 from app.browser import safe_next
 from app.errors import database_is_down
 from app.extensions import htmx, limiter
@@ -57,14 +58,12 @@ def require_login():
     return None
 
 
-def login_key() -> str:
-    """Rate-limit key for the account being tried (per account, across IPs)."""
-    return "login:" + (request.form.get("login") or "").strip().lower()[:254]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20/minute;100/hour", methods=["POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"], key_func=login_key)
+@limiter.limit(rate_limits.LOGIN_PER_ADDRESS, methods=["POST"])
+@limiter.limit(rate_limits.LOGIN_PER_ACCOUNT_AND_ADDRESS, methods=["POST"],
+               key_func=rate_limits.login_account_and_address, deduct_when=rate_limits.failed_login)
+@limiter.limit(rate_limits.LOGIN_PER_ACCOUNT, methods=["POST"], key_func=rate_limits.login_account,
+               deduct_when=rate_limits.failed_login)
 def login():
     """Log in by username or email."""
     next_url = safe_next(request.values.get("next"))

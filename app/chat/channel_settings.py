@@ -1,5 +1,5 @@
 """Server and channel settings: names, description, topic, visibility, delete (owners and admins)."""
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from app.chat.views import bp
@@ -11,7 +11,7 @@ from app.services.errors import ValidationFailed
 @bp.route("/servers/<int:server_id>/channels/<int:channel_id>/edit", methods=["GET", "POST"])
 def edit_channel(server_id: int, channel_id: int):
     """The channel's name and topic: the form, and saving it."""
-    membership, channel = server_service.manage_channel(current_user, server_id, channel_id)
+    membership, channel = server_service.access_channel_as_admin(current_user, server_id, channel_id)
     errors, values = {}, {"name": channel.name, "topic": channel.topic}
     if request.method == "POST":
         try:
@@ -35,9 +35,7 @@ def delete_channel(server_id: int, channel_id: int):
 @bp.route("/servers/<int:server_id>/settings", methods=["GET", "POST"])
 def server_settings(server_id: int):
     """The server's name, description and visibility: the form, and saving it."""
-    membership = server_service.access_membership(current_user, server_id)
-    if not membership.can_manage_channels:
-        abort(403)
+    membership = server_service.access_as_admin(current_user, server_id)
     server = membership.server
     errors = {}
     values = {"name": server.name, "description": server.description,

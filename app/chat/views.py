@@ -3,11 +3,12 @@
 Every GET here is a full page for a plain request and the region it targets
 for htmx; every POST works as a plain form (POST, then redirect) and as htmx.
 """
-from flask import (Blueprint, abort, current_app, redirect, render_template,
+from flask import (Blueprint, current_app, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import rate_limits
 from app.errors import render_error
 from app.params import int_arg
 from app.extensions import htmx, limiter
@@ -23,8 +24,12 @@ bp = Blueprint("chat", __name__)
 
 
 def load_workspace(server_id: int | None = None, channel_id: int | None = None,
-                   before: int | None = None) -> dict:
-    """Everything the three columns show, in a constant number of queries."""
+                   before: int | None = None, *, mark_read: bool = True) -> dict:
+    """Everything the three columns show, in a constant number of queries.
+
+    Opening a channel reads it; a page re-shown after a failed POST passes
+    `mark_read=False`, so the failure writes nothing.
+    """
     context = {"server": None, "membership": None, "channels": [], "channel": None, "history": None,
                "live_cursor": get_cursor(), "viewing_older": before is not None}
     if server_id is not None:
@@ -36,7 +41,7 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
             history = message_service.get_history(channel.id, before=before,
                                                   limit=current_app.config["MESSAGES_PAGE_SIZE"])
             context["history"] = history
-            if before is None and history.messages:
+            if mark_read and before is None and history.messages:
                 # Opening a channel reads it (up to what is shown).
                 reads.mark_read(current_user, channel, history.messages[-1].id, checked=True)
     # Read after marking, so the open channel is not shown unread.
@@ -100,6 +105,7 @@ def new_server():
 
 
 @bp.post("/servers")
+@limiter.limit(rate_limits.SERVER_CREATION, key_func=rate_limits.per_user("servers"))
 def create_server():
     """Create a server and open it."""
     try:
@@ -130,9 +136,7 @@ def delete_server(server_id: int):
 @bp.get("/servers/<int:server_id>/channels/new")
 def new_channel(server_id: int):
     """The create-channel form as a page."""
-    membership = server_service.access_membership(current_user, server_id)
-    if not membership.can_manage_channels:
-        abort(403)
+    membership = server_service.access_as_admin(current_user, server_id)
     return render_page_or_fragment("pages/channel_new.html", "partials/channel_form.html",
                                    server=membership.server, errors={}, values={})
 
@@ -163,7 +167,7 @@ def post_message(server_id: int, channel_id: int):
         if wants_fragment():
             return (render_template("partials/composer.html", **context), 422,
                     {"HX-Retarget": "#composer", "HX-Reswap": "outerHTML"})
-        workspace = load_workspace(server_id, channel_id)
+        workspace = load_workspace(server_id, channel_id, mark_read=False)
         workspace.update(context)
         return render_template("pages/chat.html", **workspace), 422
     if wants_fragment():
@@ -188,10 +192,12 @@ def mark_channel_read(server_id: int, channel_id: int):
 
 @bp.get("/messages/<int:message_id>")
 def message(message_id: int):
-    """One message (htmx: after cancelling an edit); plain: its place in the channel, highlighted."""
+    """One message (htmx: after cancelling an edit); plain: its place in the channel, highlighted.
+
+    Reads nothing as seen: the notification panel's "Go to the message" posts the mark first.
+    """
     message, channel = message_service.access_message(current_user, message_id)
     if not wants_fragment():
-        notification_service.mark_message_seen(current_user, message.id)
         before = None
         if not message_service.in_newest_page(message, current_app.config["MESSAGES_PAGE_SIZE"]):
             before = message.id + 1  # the page of history that ends with it

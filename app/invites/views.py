@@ -3,6 +3,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import rate_limits
+from app.extensions import limiter
 from app.responses import redirect_to
 from app.errors import render_error
 from app.services import invitations
@@ -11,6 +13,8 @@ from app.services.errors import ValidationFailed
 from app.responses import render_page_or_fragment
 
 bp = Blueprint("invites", __name__)
+invitation_limit = limiter.shared_limit(rate_limits.INVITATIONS, scope="invitations",
+                                        key_func=rate_limits.per_user("invitations"))
 
 GONE = {
     invitations.EXPIRED: lambda: _("This invite has expired."),
@@ -36,6 +40,7 @@ def manage(server_id: int):
 
 
 @bp.post("/servers/<int:server_id>/invites")
+@invitation_limit
 def create(server_id: int):
     """Make a new invite link."""
     try:
@@ -46,6 +51,7 @@ def create(server_id: int):
 
 
 @bp.post("/servers/<int:server_id>/invitations")
+@invitation_limit
 def invite(server_id: int):
     """Invite someone by username."""
     try:

@@ -1,7 +1,8 @@
 """Notifications: the bell (live unread count) and the panel."""
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
+from app.browser import safe_next
 from app.services import notifications
 from app.responses import render_page_or_fragment, wants_fragment
 
@@ -30,8 +31,10 @@ def bell():
 
 @bp.post("/notifications/<int:notification_id>/read")
 def read(notification_id: int):
-    """Mark one notification read."""
+    """Mark one notification read, then show the panel or go on to ?next (e.g. the message it is about)."""
     notifications.mark_read(current_user, notification_id)
+    if request.form.get("next"):
+        return redirect(safe_next(request.form["next"]), code=303)
     return render_panel() if wants_fragment() else redirect(url_for("notifications.index"), code=303)
 
 

@@ -8,7 +8,8 @@ from flask_login import current_user, logout_user
 
 from app.browser import safe_next
 from app.extensions import limiter
-from app.services import avatars, profiles, sessions
+from app.errors import render_error
+from app.services import avatars, offload, profiles, sessions
 from app.services.errors import ValidationFailed
 from app.responses import render_page_or_fragment, wants_fragment
 
@@ -62,6 +63,9 @@ def avatar():
         profiles.set_avatar(current_user, data)
     except ValidationFailed as failed:
         return render_section("avatar", failed.errors, status=422)
+    except offload.Busy:
+        return render_error(503, title=_("Busy"), text=_("Many images are being processed right now. "
+                                                         "Try again in a moment."))
     return render_section("avatar", saved=True)
 
 

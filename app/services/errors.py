@@ -1,4 +1,5 @@
 """Errors returned as data to the view that renders the form."""
+from typing import Any, Callable
 
 
 class ValidationFailed(Exception):
@@ -7,3 +8,22 @@ class ValidationFailed(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__(errors)
         self.errors = errors
+
+
+def collect(**checks: Callable[[], Any]) -> dict[str, Any]:
+    """Run each field's `check_*`; the clean values by field, or one ValidationFailed with every error.
+
+    Every `check_*` returns the clean value or raises ValidationFailed; a form
+    of several fields runs them all through here so the user sees all the
+    problems at once.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except ValidationFailed as failed:
+            errors.update(failed.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return values

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Invitation, Membership, Notification, Server, User, utcnow
 from app.services import events
-from app.services import notifications
+from app.services import notifications, text
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 
@@ -44,15 +44,20 @@ def status(invitation: Invitation) -> str:
     return OK
 
 
-def create_link(user: User, server_id: int, data) -> Invitation:
-    """Any member may invite; the link joins people to the server."""
-    server_service.access_membership(user, server_id)
+def check_link_options(data) -> tuple[timedelta | None, int | None]:
+    """The link's lifetime and use limit (None: unlimited) from the form's lists."""
     expiry, uses = data.get("expires", DEFAULT_EXPIRY), data.get("max_uses", DEFAULT_USES)
     if expiry not in EXPIRY_CHOICES or uses not in USES_CHOICES:
         raise ValidationFailed({"invite": str(_l("Choose an expiry and a number of uses from the lists."))})
-    lifetime = EXPIRY_CHOICES[expiry][0]
+    return EXPIRY_CHOICES[expiry][0], USES_CHOICES[uses]
+
+
+def create_link(user: User, server_id: int, data) -> Invitation:
+    """Any member may invite; the link joins people to the server."""
+    server_service.access_membership(user, server_id)
+    lifetime, max_uses = check_link_options(data)
     invitation = Invitation(server_id=server_id, inviter_id=user.id, code=new_code(),
-                            expires_at=utcnow() + lifetime if lifetime else None, max_uses=USES_CHOICES[uses])
+                            expires_at=utcnow() + lifetime if lifetime else None, max_uses=max_uses)
     db.session.add(invitation)
     db.session.commit()
     return invitation
@@ -65,18 +70,28 @@ def list_links(user: User, server_id: int) -> list[Invitation]:
              .where(Invitation.server_id == server_id, Invitation.revoked_at.is_(None),
                     Invitation.state.is_(None))
              .order_by(Invitation.id.desc()))
-    if not membership.can_manage_channels:
+    if not membership.is_admin:
         query = query.where(Invitation.inviter_id == user.id)
     return [invitation for invitation in db.session.scalars(query) if status(invitation) == OK]
 
 
-def revoke_link(user: User, invitation_id: int) -> Invitation:
+def access_invitation_to_manage(user: User, invitation_id: int, *, direct: bool) -> Invitation:
+    """An invite link (or with `direct`, an invitation by username) that `user` made or administers.
+
+    404 when unknown or of a server the user is not in; 403 for other members.
+    """
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
+    if invitation is None or (invitation.state is not None) != direct:
         abort(404)
     membership = server_service.access_membership(user, invitation.server_id)
-    if not membership.can_manage_channels and invitation.inviter_id != user.id:
+    if invitation.inviter_id != user.id and not membership.is_admin:
         abort(403)
+    return invitation
+
+
+def revoke_link(user: User, invitation_id: int) -> Invitation:
+    """Revoke an invite link (its maker, owners and admins)."""
+    invitation = access_invitation_to_manage(user, invitation_id, direct=False)
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         db.session.commit()
@@ -114,17 +129,17 @@ def accept_link(user: User, code: str) -> tuple[Server | None, str]:
     if taken != 1:
         db.session.rollback()
         return None, status(db.session.get(Invitation, invitation.id))
-    server_service.add_member(user, invitation.server)  # commits the use with the membership
+    server_service.add_member(user, invitation.server)
+    db.session.commit()  # the use and the membership together
     return invitation.server, OK
 
 
 PENDING, ACCEPTED, DECLINED, CANCELLED = "pending", "accepted", "declined", "cancelled"
 
 
-def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
-    """Invite a user by username; they get a notification with accept and decline."""
-    membership = server_service.access_membership(inviter, server_id)
-    invitee = db.session.scalar(select(User).where(User.username_key == (username or "").strip().lower(),
+def check_invitee(server_id: int, username: str | None) -> User:
+    """The user named, if they exist, are not a member and have no invitation waiting."""
+    invitee = db.session.scalar(select(User).where(User.username_key == text.clean_line(username).lower(),
                                                    User.deleted_at.is_(None)))
     if invitee is None:
         raise ValidationFailed({"username": str(_l("There is no user with that name."))})
@@ -135,6 +150,13 @@ def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
                                                      Invitation.state == PENDING)):
         raise ValidationFailed({"username": str(_l("%(name)s already has an invitation waiting.",
                                                    name=invitee.username))})
+    return invitee
+
+
+def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
+    """Invite a user by username; they get a notification with accept and decline."""
+    membership = server_service.access_membership(inviter, server_id)
+    invitee = check_invitee(server_id, username)
     invitation = Invitation(server_id=server_id, inviter_id=inviter.id, code=new_code(), max_uses=1,
                             invitee_id=invitee.id, state=PENDING)
     db.session.add(invitation)
@@ -151,7 +173,7 @@ def pending_invitations(user: User, server_id: int) -> list[Invitation]:
     query = (select(Invitation).options(joinedload(Invitation.invitee))
              .where(Invitation.server_id == server_id, Invitation.state == PENDING)
              .order_by(Invitation.id.desc()))
-    if not membership.can_manage_channels:
+    if not membership.is_admin:
         query = query.where(Invitation.inviter_id == user.id)
     return list(db.session.scalars(query))
 
@@ -173,20 +195,14 @@ def respond(user: User, invitation_id: int, accept: bool) -> Invitation:
         notifications.notify(invitation.inviter_id, notifications.INVITE_ACCEPTED, actor_id=user.id,
                              server_id=invitation.server_id, server_name=invitation.server.name)
         if not is_member(user, invitation.server_id):
-            server_service.add_member(user, invitation.server)  # commits
-            return invitation
+            server_service.add_member(user, invitation.server)
     db.session.commit()
     return invitation
 
 
 def cancel(user: User, invitation_id: int) -> Invitation:
     """The inviter (or an owner or admin) withdraws a pending invitation."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.state is None:
-        abort(404)
-    membership = server_service.access_membership(user, invitation.server_id)
-    if invitation.inviter_id != user.id and not membership.can_manage_channels:
-        abort(403)
+    invitation = access_invitation_to_manage(user, invitation_id, direct=True)
     if invitation.state == PENDING:
         invitation.state = CANCELLED
         db.session.execute(update(Notification).where(Notification.invitation_id == invitation.id)

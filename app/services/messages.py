@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import (Channel, Membership, Message, MessageMention,
                         Notification, Server, User, utcnow)
 from app.services import events
-from app.services import mentions, notifications, reads
+from app.services import mentions, notifications, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 
@@ -58,7 +58,7 @@ def continues_group(previous: Message | None, message: Message) -> bool:
 
 
 def check_content(raw: str | None) -> str:
-    content = (raw or "").replace("\r\n", "\n").strip()
+    content = text.clean_multiline(raw)
     if not content:
         raise ValidationFailed({"content": _("Write something first.")})
     if len(content) > CONTENT_MAX:
@@ -112,24 +112,27 @@ def get_previous(message: Message) -> Message | None:
 NONCE_MAX = 40
 
 
-def find_by_nonce(user: User, nonce: str | None) -> Message | None:
+def find_by_nonce(user: User, channel_id: int, nonce: str | None) -> Message | None:
+    """The user's message in the channel sent with `nonce` (a retry of it), or None."""
     if not nonce:
         return None
     return db.session.scalar(select(Message).options(*displayed())
-                             .where(Message.author_id == user.id, Message.nonce == nonce))
+                             .where(Message.author_id == user.id, Message.channel_id == channel_id,
+                                    Message.nonce == nonce))
 
 
 def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
                  nonce: str | None = None) -> Message:
     """Post a message to a channel the user is a member of.
 
-    `nonce` is chosen by the composer per message: a retried POST (a lost
-    answer, a double submit) returns the first message instead of a second.
+    `nonce` is chosen by the composer per message: a retried POST to the same
+    channel (a lost answer, a double submit) returns the first message
+    instead of a second.
     """
     membership, channel = access_channel(user, server_id, channel_id)
     content = check_content(raw_content)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None
-    existing = find_by_nonce(user, nonce)
+    existing = find_by_nonce(user, channel.id, nonce)
     if existing is not None:
         return existing
     message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce)
@@ -142,7 +145,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         db.session.flush()
     except IntegrityError:  # the same nonce committed by a concurrent retry
         db.session.rollback()
-        return find_by_nonce(user, nonce)
+        return find_by_nonce(user, channel.id, nonce)
     notify_mentioned(message, membership.server, channel, set(mentioned))
     reads.advance(user.id, channel.id, message.id)  # what you write you have read
     events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,

@@ -51,14 +51,3 @@ def mark_all_read(user: User) -> None:
     if changed:
         events.record_event(events.NOTIFICATIONS_CHANGED, user_id=user.id)
     db.session.commit()
-
-
-def mark_message_seen(user: User, message_id: int) -> None:
-    """The user opened a message: its mention notification is read."""
-    changed = db.session.execute(update(Notification)
-                                 .where(Notification.user_id == user.id, Notification.message_id == message_id,
-                                        Notification.read_at.is_(None))
-                                 .values(read_at=utcnow())).rowcount
-    if changed:
-        events.record_event(events.NOTIFICATIONS_CHANGED, user_id=user.id)
-        db.session.commit()

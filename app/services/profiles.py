@@ -1,5 +1,4 @@
 """Profiles: personal data, avatar, email, password, account deletion."""
-from email_validator import EmailNotValidError, validate_email
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, select, update
@@ -7,8 +6,8 @@ from sqlalchemy import and_, delete, select, update
 from app.extensions import db
 from app.models import ROLE_OWNER, Membership, Server, User, utcnow
 from app.services import events
-from app.services import accounts, avatars, passwords, sessions
-from app.services.errors import ValidationFailed
+from app.services import accounts, avatars, passwords, sessions, text
+from app.services.errors import ValidationFailed, collect
 
 BIO_MAX = 190
 LOCALES = ("en", "es")
@@ -38,22 +37,33 @@ def access_profile_card(viewer: User, user_id: int) -> tuple[User, list[Server]]
     return user, shared
 
 
+def check_bio(raw: str | None) -> str:
+    bio = text.clean_multiline(raw)
+    if len(bio) > BIO_MAX:
+        raise ValidationFailed({"bio": _("At most %(n)d characters.", n=BIO_MAX)})
+    return bio
+
+
+def check_locale(raw: str | None) -> str | None:
+    """A language of the interface, or None for the browser's."""
+    locale = text.clean_line(raw)
+    if locale not in ("",) + LOCALES:
+        raise ValidationFailed({"locale": _("Choose a language from the list.")})
+    return locale or None
+
+
 def update_personal(user: User, data) -> User:
-    values = {key: (data.get(key) or "").strip() for key in
-              ("display_name", "first_name", "last_name", "birth_date", "bio", "locale")}
-    errors: dict[str, str] = {}
-    accounts.check_names(values, errors)
-    birth = accounts.check_birth_date(values["birth_date"], errors, required=False)
-    if len(values["bio"]) > BIO_MAX:
-        errors["bio"] = _("At most %(n)d characters.", n=BIO_MAX)
-    if values["locale"] not in ("",) + LOCALES:
-        errors["locale"] = _("Choose a language from the list.")
-    if errors:
-        raise ValidationFailed(errors)
+    """Save display name, names, birth date, bio and language."""
+    values = collect(
+        **accounts.name_checks(data),
+        birth_date=lambda: accounts.check_birth_date(data.get("birth_date"), required=False),
+        bio=lambda: check_bio(data.get("bio")),
+        locale=lambda: check_locale(data.get("locale")),
+    )
     announce = values["display_name"] != user.display_name
     user.display_name, user.first_name, user.last_name = (values["display_name"], values["first_name"],
                                                           values["last_name"])
-    user.birth_date, user.bio, user.locale = birth, values["bio"], values["locale"] or None
+    user.birth_date, user.bio, user.locale = values["birth_date"], values["bio"], values["locale"]
     if announce:
         announce_profile(user)
     db.session.commit()
@@ -86,19 +96,15 @@ def remove_avatar(user: User) -> User:
 
 
 def check_current_password(user: User, password: str | None) -> None:
+    """Raise ValidationFailed unless `password` is the user's."""
     if not passwords.verify(user.password_hash, password or ""):
         raise ValidationFailed({"current_password": _("That is not your current password.")})
 
 
 def change_email(user: User, data) -> User:
+    """A new address (needs the current password)."""
     check_current_password(user, data.get("current_password"))
-    try:
-        email = validate_email((data.get("email") or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise ValidationFailed({"email": _("Enter a valid email address.")}) from None
-    if email != user.email and db.session.scalar(select(User.id).where(User.email == email)):
-        raise ValidationFailed({"email": _("An account with this email already exists.")})
-    user.email = email
+    user.email = accounts.check_new_email(data.get("email"), user)
     db.session.commit()
     return user
 
@@ -106,10 +112,7 @@ def change_email(user: User, data) -> User:
 def change_password(user: User, data) -> User:
     """New password; every other session of the user is signed out and its streams closed."""
     check_current_password(user, data.get("current_password"))
-    new = data.get("new_password") or ""
-    problem = accounts.check_new_password(new, user.username, user.email)
-    if problem:
-        raise ValidationFailed({"new_password": problem})
+    new = accounts.check_new_password(data.get("new_password") or "", user.username, user.email, "new_password")
     user.password_hash = passwords.hash_password(new)
     sessions.end_other_sessions(user, keep=user.current_session)
     db.session.commit()

@@ -12,8 +12,8 @@ from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, ChannelRea
                         Membership, Message, MessageMention, Notification,
                         Server, ServerTerm, User)
 from app.services import events
-from app.services import notifications, search
-from app.services.errors import ValidationFailed
+from app.services import notifications, search, text
+from app.services.errors import ValidationFailed, collect
 
 SERVER_NAME_MAX = 100
 SERVER_DESCRIPTION_MAX = 500
@@ -56,24 +56,31 @@ def pick_channel(channels: list[Channel], channel_id: int | None) -> Channel | N
     abort(404)
 
 
-def check_server(data) -> tuple[dict, dict[str, str]]:
-    name = (data.get("name") or "").strip()
-    description = (data.get("description") or "").strip()
-    errors = {}
+def check_server(data) -> dict:
+    """The clean name and description, or ValidationFailed with both problems."""
+    return collect(name=lambda: check_server_name(data.get("name")),
+                   description=lambda: check_server_description(data.get("description")))
+
+
+def check_server_name(raw: str | None) -> str:
+    name = text.clean_line(raw)
     if not name:
-        errors["name"] = _("Give the server a name.")
-    elif len(name) > SERVER_NAME_MAX:
-        errors["name"] = _("At most %(n)d characters.", n=SERVER_NAME_MAX)
+        raise ValidationFailed({"name": _("Give the server a name.")})
+    if len(name) > SERVER_NAME_MAX:
+        raise ValidationFailed({"name": _("At most %(n)d characters.", n=SERVER_NAME_MAX)})
+    return name
+
+
+def check_server_description(raw: str | None) -> str:
+    description = text.clean_multiline(raw)
     if len(description) > SERVER_DESCRIPTION_MAX:
-        errors["description"] = _("At most %(n)d characters.", n=SERVER_DESCRIPTION_MAX)
-    return {"name": name, "description": description}, errors
+        raise ValidationFailed({"description": _("At most %(n)d characters.", n=SERVER_DESCRIPTION_MAX)})
+    return description
 
 
 def create_server(user: User, data) -> Server:
     """Create a server owned by `user`, with a `general` channel."""
-    values, errors = check_server(data)
-    if errors:
-        raise ValidationFailed(errors)
+    values = check_server(data)
     server = Server(name=values["name"], description=values["description"], owner_id=user.id,
                     member_count=1)
     db.session.add(server)
@@ -87,13 +94,12 @@ def create_server(user: User, data) -> Server:
 
 
 def add_member(user: User, server: Server, role: str = ROLE_MEMBER) -> Membership:
-    """Make `user` a member of `server` (used by joins and invitations)."""
+    """Make `user` a member of `server`, in the caller's transaction (joins and invitations commit)."""
     membership = Membership(user_id=user.id, server_id=server.id, role=role)
     db.session.add(membership)
     db.session.execute(update(Server).where(Server.id == server.id)
                        .values(member_count=Server.member_count + 1))
     events.record_event(events.MEMBER_JOINED, server_id=server.id, user_id=user.id)
-    db.session.commit()
     return membership
 
 
@@ -107,6 +113,7 @@ def join_server(user: User, server_id: int) -> Server:
     if not is_member:
         try:
             add_member(user, server)
+            db.session.commit()
         except IntegrityError:  # a double click raced itself: already a member
             db.session.rollback()
     return server
@@ -146,15 +153,15 @@ def delete_server(user: User, server_id: int) -> None:
 
 def normalise_channel_name(raw: str) -> str:
     """Discord-style channel names: lower case, spaces to hyphens, no punctuation."""
-    name = re.sub(r"\s+", "-", (raw or "").strip().lower())
+    name = re.sub(r"\s+", "-", text.clean_line(raw).lower())
     name = re.sub(r"[^\w-]", "", name)
     return re.sub(r"-{2,}", "-", name).strip("-")
 
 
-def manage_channels(user: User, server_id: int) -> Membership:
-    """The membership of an owner or admin (403 for members, 404 for outsiders)."""
+def access_as_admin(user: User, server_id: int) -> Membership:
+    """The membership of an owner or admin (server loaded); 403 for members, 404 for outsiders."""
     membership = access_membership(user, server_id)
-    if not membership.can_manage_channels:
+    if not membership.is_admin:
         abort(403)
     return membership
 
@@ -174,7 +181,7 @@ def check_channel_name(server_id: int, raw: str | None, channel_id: int | None =
 
 def create_channel(user: User, server_id: int, data) -> Channel:
     """Create a channel in the server (owners and admins only)."""
-    manage_channels(user, server_id)
+    access_as_admin(user, server_id)
     name = check_channel_name(server_id, data.get("name"))
     position = db.session.scalar(
         select(func.coalesce(func.max(Channel.position), -1)).where(Channel.server_id == server_id)) + 1
@@ -253,21 +260,28 @@ def set_role(user: User, server_id: int, member_id: int, role: str) -> Membershi
 CHANNEL_TOPIC_MAX = 300
 
 
-def manage_channel(user: User, server_id: int, channel_id: int) -> tuple[Membership, Channel]:
-    membership = manage_channels(user, server_id)
+def access_channel_as_admin(user: User, server_id: int, channel_id: int) -> tuple[Membership, Channel]:
+    """An owner's or admin's membership and a channel of the server (403 for members, 404 otherwise)."""
+    membership = access_as_admin(user, server_id)
     channel = db.session.scalar(select(Channel).where(Channel.id == channel_id, Channel.server_id == server_id))
     if channel is None:
         abort(404)
     return membership, channel
 
 
-def update_channel(user: User, server_id: int, channel_id: int, data) -> Channel:
-    """Rename a channel or change its topic (owners and admins)."""
-    _membership, channel = manage_channel(user, server_id, channel_id)
-    name = check_channel_name(server_id, data.get("name"), channel.id)
-    topic = (data.get("topic") or "").strip()
+def check_channel_topic(raw: str | None) -> str:
+    topic = text.clean_line(raw)
     if len(topic) > CHANNEL_TOPIC_MAX:
         raise ValidationFailed({"topic": _("At most %(n)d characters.", n=CHANNEL_TOPIC_MAX)})
+    return topic
+
+
+def update_channel(user: User, server_id: int, channel_id: int, data) -> Channel:
+    """Rename a channel or change its topic (owners and admins)."""
+    _membership, channel = access_channel_as_admin(user, server_id, channel_id)
+    values = collect(name=lambda: check_channel_name(server_id, data.get("name"), channel.id),
+                     topic=lambda: check_channel_topic(data.get("topic")))
+    name, topic = values["name"], values["topic"]
     if (name, topic) != (channel.name, channel.topic):
         channel.name, channel.topic = name, topic
         try:
@@ -282,7 +296,7 @@ def update_channel(user: User, server_id: int, channel_id: int, data) -> Channel
 
 def delete_channel(user: User, server_id: int, channel_id: int) -> None:
     """Delete a channel and its messages (owners and admins)."""
-    _membership, channel = manage_channel(user, server_id, channel_id)
+    _membership, channel = access_channel_as_admin(user, server_id, channel_id)
     delete_channel_rows(select(Channel.id).where(Channel.id == channel.id).scalar_subquery())
     db.session.execute(delete(Channel).where(Channel.id == channel.id))
     events.record_event(events.CHANNEL_DELETED, server_id=server_id, channel_id=channel.id)
@@ -306,12 +320,8 @@ def delete_channel_rows(channel_ids) -> None:
 
 def update_server(user: User, server_id: int, data) -> Server:
     """Name, description and who may find and join it (owner and admins)."""
-    membership = access_membership(user, server_id)
-    if not membership.can_manage_channels:
-        abort(403)
-    values, errors = check_server(data)
-    if errors:
-        raise ValidationFailed(errors)
+    membership = access_as_admin(user, server_id)
+    values = check_server(data)
     server = membership.server
     is_public = data.get("visibility", "public") != "private"
     if (values["name"], values["description"], is_public) != (server.name, server.description, server.is_public):

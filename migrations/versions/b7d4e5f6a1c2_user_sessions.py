@@ -1,7 +1,7 @@
 """user sessions: one row per signed-in browser; users.session_token goes
 
 Revision ID: b7d4e5f6a1c2
-Revises: 2125d12f881d
+Revises: b7e2d4c91a5f
 Create Date: 2026-12-04 08:30:00
 
 Everyone is signed out once by this upgrade: the old cookies named the
@@ -14,7 +14,7 @@ import app.models
 
 
 revision = 'b7d4e5f6a1c2'
-down_revision = '2125d12f881d'
+down_revision = 'b7e2d4c91a5f'
 branch_labels = None
 depends_on = None
 

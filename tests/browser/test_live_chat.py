@@ -20,6 +20,7 @@ def add_member(database_url: str, username: str, server_id: int) -> None:
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.username == username))
         server_service.add_member(user, db.session.get(Server, server_id), role=ROLE_MEMBER)
+        db.session.commit()
         db.session.remove()
 
 

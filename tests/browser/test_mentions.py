@@ -100,7 +100,7 @@ def test_a_mention_updates_badge_and_bell_live_and_opening_reads_it(new_context)
         post(alice_page, f"filler {i}" if i != 3 else f"@{bob} an older question")
     expect(bob_page.locator("#bell-count")).to_have_text("1")
     bob_page.locator("#bell").click()
-    bob_page.get_by_role("link", name="Go to the message").first.click()  # newest first
+    bob_page.get_by_role("button", name="Go to the message").first.click()  # newest first
     expect(bob_page).to_have_url(re.compile(r"#message-\d+$"))
     target = bob_page.locator(".message:target")
     expect(target.locator(".content")).to_have_text(f"@{bob} an older question")

@@ -182,6 +182,7 @@ class World:
             for user in (bruno, carla):
                 server_service.add_member(user, book, role=ROLE_MEMBER)
                 server_service.add_member(user, other, role=ROLE_MEMBER)
+                db.session.commit()
             lone = server_service.create_server(oscar, {"name": "Oscar's"})
             self.book = server_service.get_channels(book.id)[0]
             self.side = server_service.get_channels(other.id)[0]

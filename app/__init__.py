@@ -9,9 +9,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import configuracion
 from app.errors import database_is_down
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from app.params import IdConverter
 from app.requests import CharlaRequest
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config_class=configuracion.Config) -> Flask:
@@ -40,8 +40,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from app import (auth, chat, errors, explore, health, invites, members, notifications, profile,
-                     security, templating)
+    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, templating
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views

@@ -1,7 +1,6 @@
 """Where a browser may be sent next: only to a path of this site."""
 from urllib.parse import urlsplit
 
-
 # Longer than any page's address; a Location header past a proxy's limit would be lost.
 NEXT_MAX = 2048
 

@@ -7,8 +7,7 @@ from flask import Flask
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
-from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel,
-                        Membership, Message, Server, User, utcnow)
+from app.models import ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message, Server, User, utcnow
 from app.services import passwords, search
 
 DEMO_PASSWORD = "charla-demo-2026"

@@ -86,6 +86,6 @@ def register(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return http_error(error)
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s (user agent %r)", request.method, request.path,
-                             request.user_agent.string)
+        app.logger.error("Unhandled error on %s %s (user agent %r)", request.method, request.path,
+                         request.user_agent.string, exc_info=error)
         return render_error(500, InternalServerError())

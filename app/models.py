@@ -4,12 +4,22 @@ No request code here; writes are done by app.services, which own the
 transaction.
 """
 import secrets
-from datetime import date, datetime, timezone
-from typing import Optional
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey,
-                        Index, Integer, String, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -30,17 +40,17 @@ class UTCDateTime(TypeDecorator):
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime")
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_token() -> str:
@@ -64,14 +74,14 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(64))
     first_name: Mapped[str] = mapped_column(String(64))
     last_name: Mapped[str] = mapped_column(String(64))
-    birth_date: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     bio: Mapped[str] = mapped_column(String(190), default="", server_default="")
     # Preferred language; None follows the browser.
-    locale: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     # Content hash naming the re-encoded avatar files; None shows initials.
-    avatar_key: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
-    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    avatar_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # The signed-in session this request came with (set by app.services.sessions; not a column).
@@ -201,9 +211,9 @@ class Message(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Chosen by the composer for each message: a retried POST to the same channel finds the first one.
-    nonce: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
+    nonce: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     author: Mapped[User] = relationship(lazy="raise")
     mentions: Mapped[list["MessageMention"]] = relationship(lazy="selectin", cascade="all, delete-orphan",
@@ -251,9 +261,9 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    server_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
-    channel_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
-    user_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    server_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    channel_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -268,18 +278,18 @@ class Invitation(db.Model):
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
     inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
-    max_uses: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    max_uses: Mapped[int | None] = mapped_column(Integer, nullable=True)
     uses: Mapped[int] = mapped_column(Integer, default=0)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Direct invitations name their invitee and move pending -> accepted/declined/cancelled.
-    invitee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
-    state: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    invitee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    state: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     server: Mapped[Server] = relationship(lazy="raise")
     inviter: Mapped[User] = relationship(lazy="raise", foreign_keys=[inviter_id])
-    invitee: Mapped[Optional[User]] = relationship(lazy="raise", foreign_keys=[invitee_id])
+    invitee: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[invitee_id])
 
 
 class Notification(db.Model):
@@ -291,19 +301,19 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), nullable=True)
-    server_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    server_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     server_name: Mapped[str] = mapped_column(String(100), default="")
-    invitation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
                                                          nullable=True)
     # Mentions: the message (deleting it deletes the notification) and where it is.
-    message_id: Mapped[Optional[int]] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"),
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"),
                                                       nullable=True, index=True)
-    channel_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    channel_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     channel_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    actor: Mapped[Optional[User]] = relationship(lazy="raise", foreign_keys=[actor_id])
-    invitation: Mapped[Optional[Invitation]] = relationship(lazy="raise")
-    message: Mapped[Optional[Message]] = relationship(lazy="raise")
+    actor: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[actor_id])
+    invitation: Mapped[Invitation | None] = relationship(lazy="raise")
+    message: Mapped[Message | None] = relationship(lazy="raise")

@@ -3,7 +3,7 @@
 Counters live in the limiter's storage (Redis when REDIS_URL is set), so
 every process and host shares them. A refused request gets the 429 page.
 """
-from typing import Callable
+from collections.abc import Callable
 
 from flask import g, request
 from flask_limiter.util import get_remote_address

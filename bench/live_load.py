@@ -298,8 +298,8 @@ class Process:
 
     def __init__(self, argv: list[str], env: dict, log: Path, port: int):
         self.port, self.log, self.env = port, log, env
-        self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(log, "w"),
-                                      stderr=subprocess.STDOUT)
+        with open(log, "w") as output:  # the child keeps its own copy of the descriptor
+            self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         self.pid = self.popen.pid
 
     def wait_ready(self, health_path: str | None, seconds: float = 60) -> None:
@@ -686,7 +686,7 @@ class Receivers:
     async def open(self, port: int, cookies: list[str | None], batch: int) -> tuple[float, list, list]:
         count = len(self.conns)
         shares = [cookies[i * len(cookies) // count:(i + 1) * len(cookies) // count] for i in range(count)]
-        for conn, share in zip(self.conns, shares):
+        for conn, share in zip(self.conns, shares, strict=False):
             conn.send(("open", port, share, max(1, batch // count)))
         replies = await asyncio.gather(*(self.receive(conn, "opened") for conn in self.conns))
         return (max(r[1] for r in replies), sorted(x * 1000 for r in replies for x in r[2]),
@@ -716,18 +716,18 @@ class Receivers:
             latencies.frombytes(reply[1])
         totals = [sum(r[i] for r in replies) for i in (2, 3, 4, 6)]
         firsts, lasts = [array("d") for _ in replies], [array("d") for _ in replies]
-        for reply, first, last in zip(replies, firsts, lasts):
+        for reply, first, last in zip(replies, firsts, lasts, strict=False):
             first.frombytes(reply[7])
             last.frombytes(reply[8])
         # Per message, over every stream: when its first and its last copy arrived.
-        first = [min(values) * 1000 for values in zip(*firsts) if min(values) != float("inf")]
-        last = [max(values) * 1000 for values in zip(*lasts) if max(values) > 0]
+        first = [min(values) * 1000 for values in zip(*firsts, strict=False) if min(values) != float("inf")]
+        last = [max(values) * 1000 for values in zip(*lasts, strict=False) if max(values) > 0]
         return {"latencies": sorted(x * 1000 for x in latencies), "expected": totals[0], "marked": totals[1],
                 "marked_bytes": totals[2], "closed_early": totals[3],
                 "last_arrival": max(r[5] for r in replies), "first": sorted(first), "last": sorted(last)}
 
     def stop(self) -> None:
-        for process, conn in zip(self.processes, self.conns):
+        for process, conn in zip(self.processes, self.conns, strict=False):
             process.join(5)
             if process.is_alive():
                 process.terminate()
@@ -856,7 +856,7 @@ async def drive(kind: str, process: Process, receivers: Receivers, args, n: int,
     machine_after, own_after = machine_busy_seconds(), time.process_time()
     window = end - wall_before
     others = ((machine_after - machine_before) - (cpu_after - cpu_before) - (own_after - own_before)
-              - sum(a - b for a, b in zip(client_after, client_before)))
+              - sum(a - b for a, b in zip(client_after, client_before, strict=False)))
     if profiler:
         profiler.stop()
         profiles["posting"] = profiler
@@ -877,7 +877,7 @@ async def drive(kind: str, process: Process, receivers: Receivers, args, n: int,
         "kb_per_stream": (rss_open - rss_before) / n, "rss_before": rss_before, "rss_open": rss_open,
         "rss_after": rss_after, "hwm": process.status_kb("VmHWM"),
         "cpu_pct": 100 * (cpu_after - cpu_before) / window, "cpu_s": cpu_after - cpu_before,
-        "client_pct": max(100 * (a - b) / window for a, b in zip(client_after, client_before)),
+        "client_pct": max(100 * (a - b) / window for a, b in zip(client_after, client_before, strict=False)),
         "window": window, "others_pct": max(0.0, 100 * others / window), "overflows": overflows,
         "post_rate": (args.messages - 1) / (poster.last_send - poster.first_send) if args.messages > 1 else 0,
         "answer_ms": sorted(poster.answer_ms), "late_ms": sorted(poster.late_ms),
@@ -942,11 +942,11 @@ def csrf_in(html: str) -> str:
 # ------------------------------------------------------------------ report
 
 def format_table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=False)]
 
     def line(values):
         return "  ".join(str(v).rjust(w) if i in right else str(v).ljust(w)
-                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+                         for i, (v, w) in enumerate(zip(values, widths, strict=False))).rstrip()
 
     return [line(headers), line(["-" * w for w in widths])] + [line(row) for row in rows]
 

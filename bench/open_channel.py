@@ -37,8 +37,7 @@ import configuracion  # noqa: E402
 from app import create_app  # noqa: E402
 from app.cli import LINES  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import (ROLE_MEMBER, ROLE_OWNER, Channel, Membership,  # noqa: E402
-                        Message, Server, User, utcnow)
+from app.models import ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message, Server, User, utcnow  # noqa: E402
 from app.services import messages as message_service  # noqa: E402
 
 SIZES = (100, 100_000)
@@ -238,11 +237,11 @@ def handler_reads(connection, sql: str) -> dict:
 
 
 def format_table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=False)]
 
     def line(values):
         return "  ".join(str(v).rjust(w) if i in right else str(v).ljust(w)
-                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+                         for i, (v, w) in enumerate(zip(values, widths, strict=False))).rstrip()
 
     return [line(headers), line(["-" * w for w in widths])] + [line(row) for row in rows]
 

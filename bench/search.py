@@ -18,20 +18,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import pymysql  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import pymysql
+from flask_migrate import upgrade
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import make_url
 
-import configuracion  # noqa: E402
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import Server, ServerTerm, User  # noqa: E402
-from app.services import search  # noqa: E402
+import configuracion
+from app import create_app
+from app.extensions import db
+from app.models import Server, ServerTerm, User
+from app.services import search
 
-WORDS = ("café club book python ajedrez música runners lectura cine series juegos fútbol arte diseño "
-         "viajes cocina fotografía ciencia historia idiomas jardín montaña mar noche estudio central "
-         "norte sur grupo amigos equipo comunidad taller").split()
+WORDS = ["café", "club", "book", "python", "ajedrez", "música", "runners", "lectura", "cine", "series", "juegos",
+         "fútbol", "arte", "diseño", "viajes", "cocina", "fotografía", "ciencia", "historia", "idiomas", "jardín",
+         "montaña", "mar", "noche", "estudio", "central", "norte", "sur", "grupo", "amigos", "equipo", "comunidad",
+         "taller"]
 TYPED = ["c", "ca", "caf", "café", "café c", "café cl", "m", "mú", "músi", "música", "zz", "python t"]
 
 

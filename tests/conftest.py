@@ -20,8 +20,7 @@ from sqlalchemy import event, text
 import configuracion
 from app import create_app
 from app.extensions import db, limiter
-from app.models import (ROLE_ADMIN, ROLE_MEMBER, Channel, Membership, Message,
-                        Server, User)
+from app.models import ROLE_ADMIN, ROLE_MEMBER, Channel, Membership, Message, Server, User
 from app.services import messages as message_service
 from app.services import passwords, sessions
 from app.services import servers as server_service

@@ -4,7 +4,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import User, UserSession
-from app.services import accounts
 from tests.conftest import PASSWORD, fresh, htmx_headers, log_in, make_user, soup
 
 VALID = {

@@ -5,7 +5,6 @@ A new endpoint that is not listed here fails `test_every_endpoint_is_in_the_matr
 import pytest
 
 from app.extensions import db
-
 from tests.conftest import log_in
 
 ROLES = ("anonymous", "outsider", "member", "author", "admin", "owner")

@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Channel, ChannelRead, Event, Message, MessageMention, Notification
-from app.services import events
 from app.realtime.hub import Subscriber
 from app.realtime.live import get_live
+from app.services import events
 from app.services import servers as server_service
 from tests.conftest import fresh, htmx_headers, soup
 

@@ -31,7 +31,7 @@ def test_server_page_opens_first_channel_with_newest_messages_last(client, as_us
     current = page.select_one("#servers-column a[aria-current=page]")
     assert current["href"] == f"/servers/{cast.server.id}" and "Book Club" in current.text
     assert page.select_one("#channels-column a[aria-current=page]").text.split() == ["#", "general"]
-    assert page.select_one("#member-count-%d" % cast.server.id).text == "3 members"
+    assert page.select_one(f"#member-count-{cast.server.id}").text == "3 members"
     contents = [m.select_one(".content").text for m in page.select("#message-list article.message")]
     assert contents == ["message 0", "message 1", "message 2"]
     assert page.select_one("#messages-empty") is None

@@ -17,8 +17,9 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot),
-                    "--no-location", "app", "templates"], cwd=ROOT, check=True, capture_output=True)
+    pybabel = str(Path(sys.executable).parent / "pybabel")
+    subprocess.run([pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "--no-location",
+                    "app", "templates"], cwd=ROOT, check=True, capture_output=True)
     with open(pot, "rb") as handle:
         ids = {message.id for message in read_po(handle) if message.id}
     assert len(ids) > 50

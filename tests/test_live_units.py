@@ -2,16 +2,15 @@
 import re
 
 import pytest
-
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Event
-from app.services import events
-from app.services import servers as server_service
 from app.realtime.hub import Hub, Subscriber
 from app.realtime.live import get_live
 from app.realtime.render import HANDLERS, RESYNC, sse_frame
+from app.services import events
+from app.services import servers as server_service
 from tests.conftest import soup
 
 

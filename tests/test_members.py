@@ -58,14 +58,17 @@ def test_admins_cannot_remove_admins_or_the_owner_and_nobody_removes_themselves(
 
 
 def test_the_composer_suggests_members_by_username_prefix(client, as_user, cast):
-    from tests.conftest import make_user
     from app.services import servers as server_service
+    from tests.conftest import make_user
     server_service.add_member(make_user("Adriana"), cast.server)
     db.session.commit()
     make_user("adolfo")  # not a member
     as_user(cast.member)
     url = f"/servers/{cast.server.id}/members/suggest"
-    names = lambda q: [li["data-username"] for li in soup(client.get(url, query_string={"q": q})).select("li")]
+
+    def names(q):
+        return [li["data-username"] for li in soup(client.get(url, query_string={"q": q})).select("li")]
+
     assert names("ad") == ["adam", "Adriana"]
     assert names("ADR") == ["Adriana"]
     assert names("") == ["adam", "Adriana", "olivia"]  # everyone but yourself
@@ -75,8 +78,8 @@ def test_the_composer_suggests_members_by_username_prefix(client, as_user, cast)
 
 
 def test_the_owner_promotes_and_demotes_admins_and_their_tabs_redraw(client, as_user, cast):
-    from app.realtime.live import get_live
     from app.realtime.hub import Subscriber
+    from app.realtime.live import get_live
     as_user(cast.owner)
     url = f"/servers/{cast.server.id}/members/{cast.member.id}/role"
     response = client.post(url, data={"role": "admin"}, headers=htmx_headers("section#members-panel"))

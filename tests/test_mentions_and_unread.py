@@ -5,11 +5,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ChannelRead, Event, MessageMention, Notification
-from app.services import events
 from app.realtime.hub import Subscriber
 from app.realtime.live import get_live
+from app.services import events, reads
 from app.services import messages as message_service
-from app.services import reads
 from app.services import servers as server_service
 from tests.conftest import fresh, htmx_headers, make_user, soup
 

@@ -4,8 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Invitation, Membership, Notification, Server
-from app.services import events
-from app.services import invitations
+from app.services import events, invitations
 from app.services.errors import ValidationFailed
 from tests.conftest import fresh, htmx_headers, make_user, soup
 
@@ -83,7 +82,8 @@ def test_decline_and_cancel(client, as_user, cast):
     as_user(cast.outsider)
     assert client.post(f"/invitations/{cancelled.id}/accept").status_code == 409
     panel = soup(client.get("/notifications"))
-    assert "Withdrawn." in panel.select_one(f"#notification-{db.session.scalar(select(Notification.id).where(Notification.invitation_id == cancelled.id))}").text
+    notification_id = db.session.scalar(select(Notification.id).where(Notification.invitation_id == cancelled.id))
+    assert "Withdrawn." in panel.select_one(f"#notification-{notification_id}").text
 
 
 def test_mark_read_one_and_all(client, as_user, cast):

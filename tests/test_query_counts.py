@@ -50,7 +50,6 @@ def test_query_counts_do_not_grow_with_data(client, as_user, cast, query_counter
     small = measure(client, query_counter, cast)
     grow(cast, servers=15, channels=20, messages=300, tag="b")
     large = measure(client, query_counter, cast)
-    print("queries per request:", large)
     assert small == large
     # The most is opening a server for the first time: the page's reads plus
     # moving the read mark (insert it, read mention notifications, one event).

@@ -1,11 +1,9 @@
 """Views for registration, login and logout."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import (LoginManager, current_user, login_required,
-                         login_user, logout_user)
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from app import rate_limits
 from app.browser import safe_next

@@ -3,22 +3,21 @@
 Every GET here is a full page for a plain request and the region it targets
 for htmx; every POST works as a plain form (POST, then redirect) and as htmx.
 """
-from flask import (Blueprint, current_app, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import rate_limits
 from app.errors import render_error
-from app.params import int_arg
 from app.extensions import htmx, limiter
-from app.services.events import get_cursor
+from app.params import int_arg
+from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
 from app.services import messages as message_service
 from app.services import notifications as notification_service
 from app.services import reads
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
-from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
+from app.services.events import get_cursor
 
 bp = Blueprint("chat", __name__)
 

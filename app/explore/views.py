@@ -3,10 +3,9 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from app.params import int_arg
-from app.responses import redirect_to
+from app.responses import htmx_target, redirect_to, render_page_or_fragment
 from app.services import search
 from app.services import servers as server_service
-from app.responses import htmx_target, render_page_or_fragment
 
 bp = Blueprint("explore", __name__)
 

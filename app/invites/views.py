@@ -4,13 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import rate_limits
-from app.extensions import limiter
-from app.responses import redirect_to
 from app.errors import render_error
+from app.extensions import limiter
+from app.responses import redirect_to, render_page_or_fragment
 from app.services import invitations
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
-from app.responses import render_page_or_fragment
 
 bp = Blueprint("invites", __name__)
 invitation_limit = limiter.shared_limit(rate_limits.INVITATIONS, scope="invitations",

@@ -2,10 +2,10 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.responses import render_page_or_fragment, wants_fragment
 from app.services import mentions
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
-from app.responses import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("members", __name__)
 

@@ -3,8 +3,8 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from app.browser import safe_next
-from app.services import notifications
 from app.responses import render_page_or_fragment, wants_fragment
+from app.services import notifications
 
 bp = Blueprint("notifications", __name__)
 

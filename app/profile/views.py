@@ -1,17 +1,16 @@
 """The profile page (one form per section), avatars, and profile cards."""
 import re
 
-from flask import (Blueprint, abort, current_app, flash, redirect,
-                   render_template, request, send_from_directory, url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.browser import safe_next
-from app.extensions import limiter
 from app.errors import render_error
+from app.extensions import limiter
+from app.responses import render_page_or_fragment, wants_fragment
 from app.services import avatars, offload, profiles, sessions
 from app.services.errors import ValidationFailed
-from app.responses import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("profile", __name__)
 

@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Event
-from app.services import events as kinds
 from app.realtime.render import RESYNC, Frames, Renderer, sse_frame
+from app.services import events as kinds
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.errors import render_error
-from app.params import parse_int
 from app.extensions import db
 from app.models import Event, Membership
+from app.params import parse_int
 from app.realtime.live import get_live
 from app.realtime.render import RESYNC, sse_frame
 

@@ -1,8 +1,8 @@
 """Accounts: registration and authentication."""
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import partial
-from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _

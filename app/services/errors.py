@@ -1,5 +1,6 @@
 """Errors returned as data to the view that renders the form."""
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class ValidationFailed(Exception):

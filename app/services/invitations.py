@@ -9,8 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Invitation, Membership, Notification, Server, User, utcnow
-from app.services import events
-from app.services import notifications, text
+from app.services import events, notifications, text
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 

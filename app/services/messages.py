@@ -9,10 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db
-from app.models import (Channel, Membership, Message, MessageMention,
-                        Notification, Server, User, utcnow)
-from app.services import events
-from app.services import mentions, notifications, reads, text
+from app.models import Channel, Membership, Message, MessageMention, Notification, Server, User, utcnow
+from app.services import events, mentions, notifications, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 

@@ -10,7 +10,8 @@ cap. A job gets no app or request context: pass it everything it needs.
 """
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 WORKERS = 2
 WAIT_SECONDS = 15.0

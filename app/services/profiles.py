@@ -5,8 +5,7 @@ from sqlalchemy import and_, delete, select, update
 
 from app.extensions import db
 from app.models import ROLE_OWNER, Membership, Server, User, utcnow
-from app.services import events
-from app.services import accounts, avatars, passwords, sessions, text
+from app.services import accounts, avatars, events, passwords, sessions, text
 from app.services.errors import ValidationFailed, collect
 
 BIO_MAX = 190

@@ -10,8 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from app.extensions import db
-from app.models import (Channel, ChannelRead, Membership, Message,
-                        MessageMention, Notification, User, utcnow)
+from app.models import Channel, ChannelRead, Membership, Message, MessageMention, Notification, User, utcnow
 from app.services import events
 
 

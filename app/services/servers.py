@@ -8,11 +8,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
-from app.models import (ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, ChannelRead,
-                        Membership, Message, MessageMention, Notification,
-                        Server, ServerTerm, User)
-from app.services import events
-from app.services import notifications, search, text
+from app.models import (
+    ROLE_ADMIN,
+    ROLE_MEMBER,
+    ROLE_OWNER,
+    Channel,
+    ChannelRead,
+    Membership,
+    Message,
+    MessageMention,
+    Notification,
+    Server,
+    ServerTerm,
+    User,
+)
+from app.services import events, notifications, search, text
 from app.services.errors import ValidationFailed, collect
 
 SERVER_NAME_MAX = 100

@@ -38,8 +38,8 @@ def start_session(user: User, user_agent: str, ip: str) -> UserSession:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
                                                  UserSession.last_seen_at < now - lifetime()))
     secret = secrets.token_urlsafe(32)
-    session = UserSession(user_id=user.id, secret_hash=hash_secret(secret), user_agent=(user_agent or "")[:USER_AGENT_MAX],
-                          ip=(ip or "")[:45], created_at=now, last_seen_at=now)
+    session = UserSession(user_id=user.id, secret_hash=hash_secret(secret), created_at=now, last_seen_at=now,
+                          user_agent=(user_agent or "")[:USER_AGENT_MAX], ip=(ip or "")[:45])
     db.session.add(session)
     db.session.commit()
     session.secret = secret

@@ -25,7 +25,8 @@ def test_rename_and_delete_reach_a_member_watching_the_channel(new_context):
     owner_page.locator("#settings-name").fill("Renamed Room")
     owner_page.get_by_role("button", name="Save").click()
     expect(owner_page).to_have_url(server_path)
-    expect(guest_page.locator("#servers-column .server-link[aria-current=page] .server-name")).to_have_text("Renamed Room")
+    current_server = guest_page.locator("#servers-column .server-link[aria-current=page] .server-name")
+    expect(current_server).to_have_text("Renamed Room")
     expect(guest_page.locator("#channels-column .server-title")).to_have_text("Renamed Room")
     # Each column was swapped in its own place (not a whole server view into a column).
     for region in ("#servers-column", "#channels-column", "#server-view", "#messages-column"):

@@ -4,8 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_flow import (CHANNEL_URL, create_server, current_channel,
-                                          messages, register, unique)
+from tests.browser.test_chat_flow import CHANNEL_URL, create_server, current_channel, messages, register, unique
 
 
 def invite_and_accept(host_page, guest_page, guest: str, server_path: str) -> None:

@@ -64,8 +64,9 @@ class Server:
         self.log = instance / f"server-{self.port}.log"
 
     def start(self) -> "Server":
-        self.process = subprocess.Popen([sys.executable, "run.py"], cwd=ROOT, env=self.env,
-                                        stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        with open(self.log, "w") as output:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen([sys.executable, "run.py"], cwd=ROOT, env=self.env,
+                                            stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -13,6 +13,7 @@ tests/test_live_units.py injects the same fault into the hub's read instead).
 In CI it never skips: .ci/run leaves it out of the SQLite pass and runs it in
 the MariaDB pass, and without a MySQL URL it fails.
 """
+import contextlib
 import os
 import socket
 import threading
@@ -118,10 +119,8 @@ class CuttingProxy:
 
     @staticmethod
     def _shut(sock: socket.socket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         sock.close()
 
 

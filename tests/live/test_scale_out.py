@@ -86,14 +86,14 @@ def test_redis_down_then_back_loses_nothing(pair, world, redis_server):
         with carla_here.stream(timeout=10) as same_process:
             during = [ana.post(world.side, f"during the outage {i}") for i in range(5)]
             seen_here = [same_process.next().data for _ in during]
-        assert all(f'id="message-{m}"' in frame for m, frame in zip(during, seen_here))
+        assert all(f'id="message-{m}"' in frame for m, frame in zip(during, seen_here, strict=True))
     finally:
         redis_server.start()
     after = ana.post(world.side, "after the outage")
     with bruno_there.stream(last_event_id=last_id, timeout=30) as source:
         frames = [source.next() for _ in range(len(during) + 1)]
     received = [frame.data for frame in frames]
-    for message_id, frame in zip(during + [after], received):
+    for message_id, frame in zip(during + [after], received, strict=True):
         assert f'id="message-{message_id}"' in frame
     ids = [int(frame.id) for frame in frames]
     assert ids == sorted(set(ids))
@@ -159,6 +159,6 @@ def test_a_stalled_reader_does_not_slow_the_others(pair, world):
         with bruno.stream(timeout=10) as source:
             posted = [ana.post(world.book, f"{i} " + "x" * 3500) for i in range(60)]
             frames = [source.next() for _ in posted]
-        assert [f'id="message-{m}"' in frame.data for m, frame in zip(posted, frames)] == [True] * len(posted)
+        assert all(f'id="message-{m}"' in frame.data for m, frame in zip(posted, frames, strict=True))
     finally:
         stalled.close()

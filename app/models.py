@@ -3,7 +3,6 @@
 No request code here; writes are done by app.services, which own the
 transaction.
 """
-import secrets
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
@@ -51,10 +50,6 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 # Ids are never reused (SQLite would reuse the highest after a delete): pages,

@@ -1,4 +1,6 @@
 """The owner renames the server, renames and deletes a channel, deletes the server; a member follows live."""
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.test_chat_flow import CHANNEL_URL, create_server, current_channel, register, unique
@@ -60,3 +62,6 @@ def test_rename_and_delete_reach_a_member_watching_the_channel(new_context):
     owner_page.get_by_role("button", name="Delete server").click()
     expect(guest_page.locator("#servers-column .server-link", has_text="Renamed Room")).to_have_count(0)
     assert guest_page.evaluate("window.__noReloadMarker") == "same-document", "the link went by a reload"
+    # The owner, who was on the server, lands on the home page (and the test ends with no navigation under way).
+    expect(owner_page).to_have_url(re.compile(r"/$"))
+    owner_page.wait_for_load_state()

@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import logging  # noqa: E402
+import secrets  # noqa: E402
 
 import flask_migrate  # noqa: E402
 import httpx  # noqa: E402
@@ -50,8 +51,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 import configuracion  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import ROLE_MEMBER, Membership, Server, User, new_token  # noqa: E402
-from app.services import passwords  # noqa: E402
+from app.models import ROLE_MEMBER, Membership, Server, User, UserSession, utcnow  # noqa: E402
+from app.services import passwords, sessions  # noqa: E402
 from app.services import servers as server_service  # noqa: E402
 
 SECRET_KEY = "charla-bench-live-not-secret"
@@ -170,8 +171,7 @@ def seed(url: str, n: int) -> dict:
         def user_row(username: str) -> dict:
             return {"username": username, "username_key": username, "email": f"{username}@example.com",
                     "display_name": username.title(), "first_name": "Load", "last_name": username,
-                    "birth_date": date(1990, 1, 1), "password_hash": password_hash,
-                    "session_token": new_token()}
+                    "birth_date": date(1990, 1, 1), "password_hash": password_hash}
 
         db.session.execute(insert(User), [user_row("poster"), user_row("watcher")])
         db.session.commit()
@@ -181,10 +181,15 @@ def seed(url: str, n: int) -> dict:
         channel = server_service.get_channels(server.id)[0]
         for start in range(0, n, 5000):
             db.session.execute(insert(User), [user_row(f"load{i:05d}") for i in range(start, min(n, start + 5000))])
-        readers = db.session.execute(select(User.id, User.session_token).where(User.username_key.like("load%"))
-                                     .order_by(User.id)).all()
+        reader_ids = db.session.scalars(select(User.id).where(User.username_key.like("load%")).order_by(User.id)).all()
         db.session.execute(insert(Membership), [{"user_id": user_id, "server_id": server.id,
-                                                 "role": ROLE_MEMBER} for user_id, _token in readers])
+                                                 "role": ROLE_MEMBER} for user_id in reader_ids])
+        # One signed-in session per reader (and the watcher), as a login would make.
+        secrets_by_user = {user_id: secrets.token_urlsafe(32) for user_id in [*reader_ids, watcher.id]}
+        now = utcnow()
+        db.session.execute(insert(UserSession), [
+            {"user_id": user_id, "secret_hash": sessions.hash_secret(secret), "user_agent": USER_AGENT, "ip": HOST,
+             "created_at": now, "last_seen_at": now} for user_id, secret in secrets_by_user.items()])
         db.session.execute(update(Server).where(Server.id == server.id).values(member_count=n + 1))
         db.session.commit()
 
@@ -195,9 +200,10 @@ def seed(url: str, n: int) -> dict:
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": HOST},
                                       headers={"User-Agent": USER_AGENT}):
             identifier = app.login_manager._session_identifier_generator()
-        cookies = [serializer.dumps({"_user_id": f"{user_id}:{token}", "_fresh": True, "_id": identifier})
-                   for user_id, token in readers]
-        watcher_cookie = serializer.dumps({"_user_id": watcher.get_id(), "_fresh": True, "_id": identifier})
+        cookies = [serializer.dumps({"_user_id": f"{user_id}:{secrets_by_user[user_id]}", "_fresh": True,
+                                     "_id": identifier}) for user_id in reader_ids]
+        watcher_cookie = serializer.dumps({"_user_id": f"{watcher.id}:{secrets_by_user[watcher.id]}", "_fresh": True,
+                                           "_id": identifier})
         result = {"server_id": server.id, "channel_id": channel.id, "cookies": cookies,
                   "watcher_cookie": watcher_cookie}
         db.session.remove()

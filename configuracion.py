@@ -51,10 +51,20 @@ def secret_key() -> str:
 
 
 def engine_options(url: str) -> dict:
-    """Pool settings: pre-ping so a restarted database is survived."""
+    """Pool settings: pre-ping so a restarted database is survived.
+
+    An open stream holds no connection while it waits, so the pool is sized
+    for the requests doing database work at one moment, not for the open
+    tabs: DATABASE_POOL_SIZE (10) plus DATABASE_MAX_OVERFLOW (20) per process.
+    A request that cannot get one within DATABASE_POOL_TIMEOUT seconds (10)
+    gets the 503 page.
+    """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True, "pool_recycle": 1800}
+    return {"pool_pre_ping": True, "pool_recycle": 1800,
+            "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            "max_overflow": int(os.environ.get("DATABASE_MAX_OVERFLOW", "20")),
+            "pool_timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))}
 
 
 def env_flag(name: str, default: bool) -> bool:

@@ -189,3 +189,40 @@ def test_a_leave_retried_still_tells_the_leaver_and_unsubscribes_once(idle_hub, 
     assert "event: charla:removed" in removed
     assert "member-count" in stayer.take(0)[0]
     assert leaver.server_ids == set() and leaver not in idle_hub.by_server.get(cast.server.id, set())
+
+
+@pytest.mark.timeout(20)  # reading under the hub's lock, as before, deadlocks here
+def test_a_leave_dispatched_while_a_stream_reads_its_servers_is_not_missed(idle_hub, cast):
+    """Servers are read with no lock held; a membership change dispatched meanwhile makes it read again."""
+    server_service.leave_server(cast.member, cast.server.id)
+    leave = newest_event(events.MEMBER_LEFT)
+    reads = []
+
+    def load_server_ids():
+        reads.append(idle_hub.cursor)
+        if len(reads) == 1:
+            stale = {cast.server.id}  # read just before the leave committed...
+            idle_hub.deliver(leave)  # ...which the dispatcher handles before this stream registers
+            return stale
+        return set()
+
+    subscriber, cursor = idle_hub.subscribe(cast.member.id, load_server_ids, "en", 10)
+    assert len(reads) == 2 and cursor == leave.id
+    assert subscriber.server_ids == set()
+    assert subscriber not in idle_hub.by_server.get(cast.server.id, set())
+
+
+def test_streams_wait_for_no_lock_while_the_hub_reads_its_start(app, monkeypatch):
+    """A cold start reads the newest event under a lock of its own, not the one every stream takes."""
+    hub = Hub(app)
+    held_during_read = []
+    real_remove = db.session.remove
+
+    def remove():
+        held_during_read.append(hub.lock.locked())
+        real_remove()
+
+    monkeypatch.setattr(hub, "_run", lambda: None)
+    monkeypatch.setattr(db.session, "remove", remove)
+    hub.start()
+    assert held_during_read and True not in held_during_read

@@ -69,6 +69,7 @@ class Hub:
     BATCH = 500
     RENDER_ATTEMPTS = 4
     RENDER_BACKOFF_SECONDS = 0.1  # doubled after each failed attempt: 0.7 s in all
+    SUBSCRIBE_ATTEMPTS = 5  # a user whose memberships keep changing as they connect reads them again
 
     def __init__(self, app: Flask):
         self.app = app
@@ -80,7 +81,12 @@ class Hub:
         self.cursor = 0
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
         self._gap_since: float | None = None
+        # The id of the last dispatched event that changed whose streams see what:
+        # per user (joins, leaves) and for everyone (a server deleted).
+        self._membership_changed: dict[int, int] = {}
+        self._server_deleted = 0
 
     # -- streams -------------------------------------------------------------
     def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int,
@@ -89,16 +95,26 @@ class Hub:
 
         Every event after that id reaches the subscriber's queue, so the
         stream replays (after, cursor] from the table and then reads its queue.
-        The user's servers are read while the dispatcher is held, so no
-        membership change falls between that read and the cursor.
+        The user's servers are read with no lock held (a burst of streams must
+        not queue behind each other's queries); if the dispatcher changed this
+        user's memberships meanwhile, they are read again.
         """
         self.start()
-        with self.lock:
-            subscriber = Subscriber(user_id, load_server_ids(), locale, maxsize, session_id)
-            self.by_user[user_id].add(subscriber)
-            for server_id in subscriber.server_ids:
-                self.by_server[server_id].add(subscriber)
-            return subscriber, self.cursor
+        for attempt in range(self.SUBSCRIBE_ATTEMPTS):
+            seen = self.cursor
+            server_ids = load_server_ids()
+            with self.lock:
+                if self._memberships_changed_since(user_id, seen) and attempt + 1 < self.SUBSCRIBE_ATTEMPTS:
+                    continue
+                subscriber = Subscriber(user_id, server_ids, locale, maxsize, session_id)
+                self.by_user[user_id].add(subscriber)
+                for server_id in subscriber.server_ids:
+                    self.by_server[server_id].add(subscriber)
+                return subscriber, self.cursor
+        raise AssertionError("unreachable: the last attempt always subscribes")
+
+    def _memberships_changed_since(self, user_id: int, event_id: int) -> bool:
+        return max(self._membership_changed.get(user_id, 0), self._server_deleted) > event_id
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         with self.lock:
@@ -122,12 +138,18 @@ class Hub:
 
     # -- dispatcher ------------------------------------------------------------
     def start(self) -> None:
-        with self.lock:
+        """Start the dispatcher at the newest event (once). Streams never wait on
+        `self.lock` for this: the database is read under a lock of its own."""
+        if self._thread is not None:
+            return
+        with self._start_lock:
             if self._thread is not None:
                 return
             with self.app.app_context():
-                self.cursor = db.session.scalar(select(func.max(Event.id))) or 0
+                cursor = db.session.scalar(select(func.max(Event.id))) or 0
                 db.session.remove()
+            with self.lock:
+                self.cursor = cursor
             self._thread = threading.Thread(target=self._run, name="charla-hub", daemon=True)
             self._thread.start()
 
@@ -204,6 +226,10 @@ class Hub:
 
     def _follow_membership(self, event: Event) -> None:
         """Joins, leaves and deleted servers change what open streams see (once per event, the lock held)."""
+        if event.kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT) and event.user_id is not None:
+            self._membership_changed[event.user_id] = event.id
+        elif event.kind == kinds.SERVER_DELETED:
+            self._server_deleted = event.id
         if event.kind == kinds.MEMBER_JOINED and event.user_id is not None:
             for sub in self.by_user.get(event.user_id, ()):
                 sub.server_ids.add(event.server_id)

@@ -43,19 +43,22 @@ def replay(user_id: int, server_ids: set[int], after: int, until: int) -> list[E
 def stream():
     """text/event-stream of every change this user may see."""
     live = get_live()
-    live.start()
-    user_id = current_user.id
+    user_id, session_id = current_user.id, current_user.current_session.id
     config = current_app.config
     if live.hub.stream_count(user_id) >= config["LIVE_MAX_STREAMS_PER_USER"]:
         return render_error(429)
     after = last_event_id()
     locale = str(get_locale())
+    # Give the pooled connection back before waiting on anything: a burst of
+    # streams at a cold start must not hold the pool while the hub starts.
+    db.session.remove()
+    live.start()
 
     def load_server_ids() -> set[int]:
         return set(db.session.scalars(select(Membership.server_id).where(Membership.user_id == user_id)))
 
     subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, config["LIVE_QUEUE_SIZE"],
-                                            current_user.current_session.id)
+                                            session_id)
     heartbeat = config["LIVE_HEARTBEAT_SECONDS"]
     try:
         opening = [f"retry: {RETRY_MS}\n: charla stream\n\n"]

@@ -1,15 +1,18 @@
 """Benchmark: live delivery to N open streams, Charla beside a bare asyncio broadcaster.
 
 For each N: seed N users (members of one server) and a poster, start
-`python run.py`, open N streams to GET /events/stream, post K messages at a
-steady rate, and time each message from the POST being sent to its arrival on
-every stream. Then the same client against bench/bare_broadcaster.py (no
-framework, no database: the practical limit of one Python process).
+`python run.py` (and/or the production gunicorn command), open N streams to
+GET /events/stream, post K messages at a steady rate, and time each message
+from the POST being sent to its arrival on every stream. Then the same client
+against bench/bare_broadcaster.py (no framework, no database: the practical
+limit of one Python process). Storm cases: all N streams at once on a fresh
+server, and a restart under them.
 
     python bench/live_load.py                                   # N = 100, 1,000, 5,000; SQLite
     python bench/live_load.py --streams 1000 --messages 200 --rate 20
     python bench/live_load.py --database-url mysql://root@127.0.0.1/charla_bench_live
     python bench/live_load.py --profile                         # py-spy on Charla at the largest N
+    python bench/live_load.py --targets run,gunicorn --cases warm,cold,restart   # + production command, storms
 
 Run from the project root with the virtualenv active. See bench/README.md.
 """
@@ -1318,6 +1321,8 @@ async def storm(target: Target, box: dict, receivers: Receivers, args, n: int, i
         "window": window,
     }
     results = [result]
+    if restart and not opened:
+        result["note"] = "restart not run: no stream connected"
     if restart and opened:
         # One message, so the streams hold an event id to send back as Last-Event-ID.
         ms_, error = await timed_post(port, path, cookie, csrf, 0, args.storm_timeout)
@@ -1604,7 +1609,7 @@ def report_storms(storms: list[dict], ratio) -> None:
     print("POST max: the slowest POST during the storm (restart: one POST before the kill); server CPU: all its")
     print("processes over the storm (restart: the new server's); client %: busiest receiver over the same window.")
     for r in storms:
-        details = []
+        details = [r["note"]] if r.get("note") else []
         if r["post_errors"]:
             details.append("POST errors: " + ", ".join(f"{e} x{c}" for e, c in r["post_errors"].items()))
         if r["case"] == "restart":

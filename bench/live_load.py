@@ -1,20 +1,24 @@
 """Benchmark: live delivery to N open streams, Charla beside a bare asyncio broadcaster.
 
 For each N: seed N users (members of one server) and a poster, start
-`python run.py`, open N streams to GET /events/stream, post K messages at a
-steady rate, and time each message from the POST being sent to its arrival on
-every stream. Then the same client against bench/bare_broadcaster.py (no
-framework, no database: the practical limit of one Python process).
+`python run.py` (and/or the production gunicorn command), open N streams to
+GET /events/stream, post K messages at a steady rate, and time each message
+from the POST being sent to its arrival on every stream. Then the same client
+against bench/bare_broadcaster.py (no framework, no database: the practical
+limit of one Python process). Storm cases: all N streams at once on a fresh
+server, and a restart under them.
 
     python bench/live_load.py                                   # N = 100, 1,000, 5,000; SQLite
     python bench/live_load.py --streams 1000 --messages 200 --rate 20
     python bench/live_load.py --database-url mysql://root@127.0.0.1/charla_bench_live
     python bench/live_load.py --profile                         # py-spy on Charla at the largest N
+    python bench/live_load.py --targets run,gunicorn --cases warm,cold,restart   # + production command, storms
 
 Run from the project root with the virtualenv active. See bench/README.md.
 """
 import argparse
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -45,6 +49,7 @@ import secrets  # noqa: E402
 import flask_migrate  # noqa: E402
 import httpx  # noqa: E402
 import pymysql  # noqa: E402
+from itsdangerous import URLSafeTimedSerializer  # noqa: E402
 from sqlalchemy import MetaData, insert, select, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -88,6 +93,27 @@ def parse_args(argv=None):
     parser.add_argument("--drop-existing", action="store_true",
                         help="allow dropping a database whose name has neither 'bench' nor 'test' in it")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare broadcaster")
+    parser.add_argument("--targets", default="run",
+                        help="comma-separated servers under test: run (python run.py on --database-url, one "
+                             "process, no Redis) and gunicorn (the README's production command: gevent "
+                             "workers, --gunicorn-database-url and --redis-url) (run)")
+    parser.add_argument("--cases", default="warm",
+                        help="comma-separated: warm (warm up, open the streams in batches, post and time "
+                             "deliveries), cold (a fresh server with no warm-up, all N streams opened at once, "
+                             "a few POSTs timed meanwhile), restart (cold, then the server killed and started "
+                             "again under the open streams, which reconnect with Last-Event-ID) (warm)")
+    parser.add_argument("--gunicorn-database-url", default="mysql://root@127.0.0.1/charla_bench_live_prod",
+                        help="database of the gunicorn target, dropped and recreated for every run "
+                             "(mysql://root@127.0.0.1/charla_bench_live_prod)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8",
+                        help="REDIS_URL of the gunicorn target (redis://127.0.0.1:6379/8)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="gunicorn workers (one per core: %(default)s)")
+    parser.add_argument("--storm-posts", type=int, default=5,
+                        help="POSTs timed while a cold storm is on, one every 0.4 s from its start (5)")
+    parser.add_argument("--storm-timeout", type=float, default=60.0,
+                        help="seconds a storm (or the reconnection after a restart) may take; a stream "
+                             "not open by then counts as a timeout (60)")
     parser.add_argument("--profile", nargs="?", const="max", default=None, metavar="N,...",
                         help="after the measured runs, one more Charla run at the largest N (or at each N "
                              "given) with py-spy (and perf, if installed) on the server while opening and "
@@ -106,6 +132,14 @@ def parse_args(argv=None):
         parser.error("--streams must be positive and --messages between 1 and 999,999")
     if args.rate <= 0 or args.batch < 1 or args.posters < 1 or args.clients < 1 or args.grace < 0:
         parser.error("--rate, --batch, --posters and --clients must be positive, --grace not negative")
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if not args.targets or set(args.targets) - {"run", "gunicorn"}:
+        parser.error("--targets takes run and/or gunicorn")
+    if not args.cases or set(args.cases) - {"warm", "cold", "restart"}:
+        parser.error("--cases takes warm, cold and/or restart")
+    if args.workers < 1 or args.storm_posts < 0 or args.storm_timeout <= 0:
+        parser.error("--workers and --storm-timeout must be positive, --storm-posts not negative")
     return args
 
 
@@ -185,7 +219,7 @@ def seed(url: str, n: int) -> dict:
         db.session.execute(insert(Membership), [{"user_id": user_id, "server_id": server.id,
                                                  "role": ROLE_MEMBER} for user_id in reader_ids])
         # One signed-in session per reader (and the watcher), as a login would make.
-        secrets_by_user = {user_id: secrets.token_urlsafe(32) for user_id in [*reader_ids, watcher.id]}
+        secrets_by_user = {user_id: secrets.token_urlsafe(32) for user_id in [*reader_ids, watcher.id, poster.id]}
         now = utcnow()
         db.session.execute(insert(UserSession), [
             {"user_id": user_id, "secret_hash": sessions.hash_secret(secret), "user_agent": USER_AGENT, "ip": HOST,
@@ -204,8 +238,13 @@ def seed(url: str, n: int) -> dict:
                                      "_id": identifier}) for user_id in reader_ids]
         watcher_cookie = serializer.dumps({"_user_id": f"{watcher.id}:{secrets_by_user[watcher.id]}", "_fresh": True,
                                            "_id": identifier})
+        # The poster's too, with a CSRF token as Flask-WTF makes one: a cold storm sends no login first.
+        raw_csrf = secrets.token_hex(20)
+        poster_cookie = serializer.dumps({"_user_id": f"{poster.id}:{secrets_by_user[poster.id]}", "_fresh": True,
+                                          "_id": identifier, "csrf_token": raw_csrf})
+        poster_csrf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw_csrf)
         result = {"server_id": server.id, "channel_id": channel.id, "cookies": cookies,
-                  "watcher_cookie": watcher_cookie}
+                  "watcher_cookie": watcher_cookie, "poster_cookie": poster_cookie, "poster_csrf": poster_csrf}
         db.session.remove()
         db.engine.dispose()
     return result
@@ -299,12 +338,37 @@ def listen_overflows() -> int:
         return 0
 
 
-class Process:
-    """A server we started: its /proc figures, and stopping it by pid."""
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (gunicorn's master and its workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo.extend(children.get(tree[-1], []))
+    return tree
 
-    def __init__(self, argv: list[str], env: dict, log: Path, port: int):
-        self.port, self.log, self.env = port, log, env
-        with open(log, "w") as output:  # the child keeps its own copy of the descriptor
+
+def start_time(pid: int) -> int | None:
+    """When a process started (clock ticks after boot), or None if it is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class Process:
+    """A server we started (with its children, if it forks workers): /proc figures, stopping it by pid."""
+
+    def __init__(self, argv: list[str], env: dict, log: Path, port: int, quit_signal=signal.SIGTERM):
+        self.port, self.log, self.env, self.quit_signal = port, log, env, quit_signal
+        with open(log, "a") as output:  # the child keeps its own copy of the descriptor
             self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         self.pid = self.popen.pid
 
@@ -324,23 +388,53 @@ class Process:
             time.sleep(0.1)
         raise RuntimeError(f"server did not start:\n{self.log.read_text()[-3000:]}")
 
+    def wait_idle(self, processes: int, seconds: float = 60) -> None:
+        """Until `processes` processes run and their CPU time stops growing (workers booted, app imported):
+        a cold start without sending any request."""
+        deadline = time.monotonic() + seconds
+        previous = -1.0
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log.read_text()[-3000:]}")
+            current = self.cpu_seconds()
+            if len(process_tree(self.pid)) >= processes and 0 <= current - previous < 0.02:
+                return
+            previous = current
+            time.sleep(0.5)
+        raise RuntimeError(f"server did not settle:\n{self.log.read_text()[-3000:]}")
+
     def status_kb(self, field: str) -> int:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-        return 0
+        """A /proc/<pid>/status field (VmRSS, VmHWM), summed over the process and its children."""
+        total = 0
+        for pid in process_tree(self.pid):
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                continue
+            total += sum(int(line.split()[1]) for line in lines if line.startswith(field + ":"))
+        return total
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
+        """utime + stime of the process and its children (gunicorn: master and every worker)."""
+        total = 0.0
+        for pid in process_tree(self.pid):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                total += cpu_seconds(pid)
+        return total
 
     def stop(self) -> None:
+        """The quit signal to the main process, then SIGKILL to whatever of its tree is left after 10 s."""
+        tree = {pid: start_time(pid) for pid in process_tree(self.pid)}
         if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
+            self.popen.send_signal(self.quit_signal)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+        for pid, started in tree.items():
+            if started is not None and start_time(pid) == started:  # still ours, not a reused pid
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        if self.popen.poll() is None:
+            self.popen.wait()
 
 
 class Profiler:
@@ -597,6 +691,9 @@ def receiver_main(conn, k: int) -> None:
 async def receiver_loop(conn, k: int) -> None:
     """Open the streams with asyncio, read them with a bare epoll loop, report."""
     command, *rest = conn.recv()
+    if command == "storm":
+        await storm_loop(conn, *rest)
+        return
     if command != "open":
         return
     port, cookies, batch = rest
@@ -741,6 +838,172 @@ class Receivers:
             conn.close()
 
 
+class StatusError(ConnectionError):
+    """The server answered the stream with a status other than 200."""
+
+    def __init__(self, status: int):
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+ID_LINE = re.compile(rb"(?:^|\n)id: (\d+)\n")
+RETRY_LINE = re.compile(rb"(?:^|\n)retry: (\d+)\n")
+
+
+class Tab:
+    """One stream as a browser's EventSource holds it: opens, keeps the last event id, reconnects."""
+
+    def __init__(self, port: int, cookie: str | None):
+        self.port, self.cookie = port, cookie
+        self.last_id: int | None = None
+        self.retry = 2.0  # seconds; the server's `retry:` replaces it
+        self.opened_at = self.first_byte = self.lost_at = 0.0
+        self.errors: Counter = Counter()
+        self.connection: TabConnection | None = None
+        self.lost = asyncio.Event()
+        self.sent_last_id = False
+
+    def request(self) -> bytes:
+        head = stream_request(self.port, self.cookie)
+        if self.last_id is None:
+            return head
+        self.sent_last_id = True
+        return head[:-2] + f"Last-Event-ID: {self.last_id}\r\n\r\n".encode()
+
+    async def open(self, deadline: float) -> bool:
+        """One attempt; a failure is counted in self.errors by kind."""
+        loop = asyncio.get_running_loop()
+        connection = TabConnection(self, loop)
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(loop.create_connection(lambda: connection, HOST, self.port),
+                                   max(0.001, deadline - started))
+            self.opened_at = await asyncio.wait_for(asyncio.shield(connection.opened),
+                                                    max(0.001, deadline - time.monotonic()))
+        except TimeoutError:
+            self.errors["timeout"] += 1
+            connection.abort()
+            return False
+        except ConnectionRefusedError:
+            self.errors["refused"] += 1
+            return False
+        except StatusError as error:
+            self.errors[f"HTTP {error.status}"] += 1
+            return False
+        except OSError:
+            self.errors["reset"] += 1
+            connection.abort()
+            return False
+        self.first_byte = connection.first_byte - started
+        self.connection = connection
+        return True
+
+    async def reconnect(self, deadline: float) -> bool:
+        """Once the stream is lost: wait `retry`, reconnect with Last-Event-ID, again until open or deadline."""
+        try:
+            await asyncio.wait_for(self.lost.wait(), max(0.001, deadline - time.monotonic()))
+        except TimeoutError:
+            self.errors["never closed"] += 1
+            return False
+        while time.monotonic() + self.retry < deadline:
+            await asyncio.sleep(self.retry)
+            if await self.open(deadline):
+                return True
+        return False
+
+    def close(self) -> None:
+        if self.connection:
+            self.connection.closing = True
+            self.connection.abort()
+
+
+class TabConnection(asyncio.Protocol):
+    """One connection of a Tab: the status line, the opening frame, event ids."""
+
+    def __init__(self, tab: Tab, loop):
+        self.tab = tab
+        self.opened = loop.create_future()
+        self.opened.add_done_callback(lambda f: f.cancelled() or f.exception())  # no "never retrieved" noise
+        self.transport = None
+        self.head = bytearray()
+        self.tail = b""
+        self.first_byte = 0.0
+        self.closing = False
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.tab.request())
+
+    def data_received(self, data: bytes) -> None:
+        if self.head is not None:
+            if not self.first_byte:
+                self.first_byte = time.monotonic()
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status = self.head[:self.head.find(b"\r\n")].split()
+            data, self.head = bytes(self.head[end + 4:]), None
+            if len(status) < 2 or status[1] != b"200":
+                if not self.opened.done():
+                    self.opened.set_exception(StatusError(int(status[1]) if len(status) > 1 and
+                                                          status[1].isdigit() else 0))
+                self.transport.close()
+                return
+        text = self.tail + data
+        if not self.opened.done() and b"\n\n" in text:
+            self.opened.set_result(time.monotonic())
+        if ids := ID_LINE.findall(text):
+            self.tab.last_id = int(ids[-1])
+        if retry := RETRY_LINE.search(text):
+            self.tab.retry = int(retry.group(1)) / 1000
+        self.tail = text[-64:]
+
+    def connection_lost(self, exc) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionResetError(f"closed before the opening frame ({exc})"))
+        elif not self.closing:
+            self.tab.lost_at = time.monotonic()
+            self.tab.lost.set()
+
+    def abort(self) -> None:
+        if self.transport:
+            self.transport.abort()
+
+
+async def storm_loop(conn, port: int, cookies: list[str | None], start_at: float, timeout: float) -> None:
+    """A receiver's share of a storm: every stream at once at `start_at`, then reconnections on request."""
+    tabs = [Tab(port, cookie) for cookie in cookies]
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    opened = await asyncio.gather(*(tab.open(start_at + timeout) for tab in tabs))
+    errors = sum((tab.errors for tab in tabs), Counter())
+    conn.send(("stormed", [tab.opened_at if ok else 0.0 for tab, ok in zip(tabs, opened, strict=True)],
+               [tab.first_byte for tab, ok in zip(tabs, opened, strict=True) if ok], dict(errors),
+               sum(not ok for ok in opened)))
+    live = [tab for tab, ok in zip(tabs, opened, strict=True) if ok]
+    while True:
+        command, *rest = await asyncio.to_thread(conn.recv)
+        if command == "ids":
+            conn.send(("ids", sum(tab.last_id is not None for tab in live)))
+        elif command == "arm":
+            for tab in live:
+                tab.errors = Counter()
+            tasks = [asyncio.create_task(tab.reconnect(rest[0])) for tab in live]
+            conn.send(("armed",))
+            reconnected = await asyncio.gather(*tasks)
+            errors = sum((tab.errors for tab in live), Counter())
+            conn.send(("reconnected", [tab.opened_at - tab.lost_at if ok else -1.0
+                                       for tab, ok in zip(live, reconnected, strict=True)],
+                       [tab.opened_at if ok else 0.0 for tab, ok in zip(live, reconnected, strict=True)],
+                       dict(errors), sum(tab.sent_last_id for tab in live)))
+        elif command == "close":
+            for tab in tabs:
+                tab.close()
+            conn.send(("closed",))
+            await asyncio.sleep(0.2)
+            return
+
+
 class Poster:
     """Posts at a steady schedule over a few keep-alive connections, from the parent process."""
 
@@ -756,6 +1019,7 @@ class Poster:
         self.head = "\r\n".join(headers) + "\r\nContent-Length: %d\r\n\r\n"
         self.pool: asyncio.Queue = asyncio.Queue()
         self.answer_ms: list[float] = []
+        self.errors: Counter = Counter()
         self.late_ms: list[float] = []
         self.first_send = self.last_send = 0.0
 
@@ -763,17 +1027,24 @@ class Poster:
         for _ in range(connections):
             self.pool.put_nowait(await asyncio.open_connection(HOST, self.port))
 
-    async def post(self, seq: int, scheduled: float | None = None, marker: bool = True) -> None:
+    async def post(self, seq: int, scheduled: float | None = None, marker: bool = True) -> str | None:
+        """One POST; None, or what went wrong (the answer's status), which self.errors counts too."""
         reader, writer = await self.pool.get()
-        sent = time.monotonic()
-        token = f"{MARK.decode()}{seq:06d}T{int(sent * 1e6):016d}" if marker else f"warmup{seq:06d}"
-        body = b"content=" + quote_plus(f"live load {token}").encode()
+        for attempt in range(2):
+            if reader.at_eof() or attempt:  # gunicorn closes keep-alive connections idle for 2 s
+                writer.close()
+                reader, writer = await asyncio.open_connection(HOST, self.port)
+            sent = time.monotonic()
+            token = f"{MARK.decode()}{seq:06d}T{int(sent * 1e6):016d}" if marker else f"warmup{seq:06d}"
+            body = b"content=" + quote_plus(f"live load {token}").encode()
+            writer.write((self.head % len(body)).encode() + body)
+            status = await reader.readline()
+            if status:  # else closed before answering: the request was not read, send it again
+                break
         if marker:
             self.last_send = sent
             if scheduled is not None:
                 self.late_ms.append(max(0.0, sent - scheduled) * 1000)
-        writer.write((self.head % len(body)).encode() + body)
-        status = await reader.readline()
         length = 0
         while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _sep, value = line.partition(b":")
@@ -782,9 +1053,14 @@ class Poster:
         answer = await reader.readexactly(length)
         if marker:
             self.answer_ms.append((time.monotonic() - sent) * 1000)
-        if not status.startswith(b"HTTP/1.1 200") or (self.echoes and token.encode() not in answer):
-            raise RuntimeError(f"POST failed: {status!r} {answer[:500]!r}")
         self.pool.put_nowait((reader, writer))
+        if not status.startswith(b"HTTP/1.1 200") or (self.echoes and token.encode() not in answer):
+            error = status.decode(errors="replace").strip() or "closed"
+            if status.startswith(b"HTTP/1.1 200"):
+                error = f"no echo in {answer[:200]!r}"
+            self.errors[error] += 1
+            return error
+        return None
 
     async def run(self, k: int, rate: float) -> None:
         begin = time.monotonic() + 0.05
@@ -824,14 +1100,18 @@ async def settled_rss(process: Process) -> int:
 
 async def drive(kind: str, process: Process, receivers: Receivers, args, n: int, cookies: list[str | None],
                 post_path: str, poster_cookie: str | None, csrf: str | None,
-                watcher_cookie: str | None, profile_dir: Path | None) -> dict:
+                watcher_cookie: str | None, profile_dir: Path | None, warm_count: int = 1,
+                health: bool = False) -> dict:
     """The parent's side of one run: warm up, open N streams, post K messages, wait, close."""
     poster = Poster(process.port, post_path, poster_cookie, csrf)
-    await poster.connect(args.posters)
+    await poster.connect(max(args.posters, warm_count))
 
-    # Warm up: one post (templates, first queries) and one stream opened and closed (the hub starts).
-    await asyncio.wait_for(poster.post(0, marker=False), POST_TIMEOUT)
-    warm, _ = await open_streams(process.port, [watcher_cookie], Stats(1, 1), 1)
+    # Warm up: posts (templates, first queries) and streams opened and closed (the hub starts),
+    # `warm_count` of each at once so that every gunicorn worker most likely gets one.
+    for i in range(warm_count):
+        await asyncio.wait_for(poster.post(i, marker=False), POST_TIMEOUT)
+    poster.errors.clear()
+    warm, _ = await open_streams(process.port, [watcher_cookie] * warm_count, Stats(warm_count, 1), warm_count)
     for client in warm:
         client.closing = True
         client.transport.close()
@@ -848,9 +1128,9 @@ async def drive(kind: str, process: Process, receivers: Receivers, args, n: int,
         profiles["opening"] = profiler
     rss_open = await settled_rss(process)
     server_streams = None
-    if kind.startswith("charla"):
-        health = await asyncio.to_thread(httpx.get, f"http://{HOST}:{process.port}/healthz", timeout=30)
-        server_streams = health.json()["streams"]
+    if health:
+        answer = await asyncio.to_thread(httpx.get, f"http://{HOST}:{process.port}/healthz", timeout=30)
+        server_streams = answer.json()["streams"]
 
     profiler = Profiler(process.pid, profile_dir / f"post-{n}.txt") if profile_dir else None
     cpu_before, client_before, wall_before = process.cpu_seconds(), receivers.cpu_seconds(), time.monotonic()
@@ -884,9 +1164,10 @@ async def drive(kind: str, process: Process, receivers: Receivers, args, n: int,
         "rss_after": rss_after, "hwm": process.status_kb("VmHWM"),
         "cpu_pct": 100 * (cpu_after - cpu_before) / window, "cpu_s": cpu_after - cpu_before,
         "client_pct": max(100 * (a - b) / window for a, b in zip(client_after, client_before, strict=False)),
+        "client_pcts": [100 * (a - b) / window for a, b in zip(client_after, client_before, strict=False)],
         "window": window, "others_pct": max(0.0, 100 * others / window), "overflows": overflows,
         "post_rate": (args.messages - 1) / (poster.last_send - poster.first_send) if args.messages > 1 else 0,
-        "answer_ms": sorted(poster.answer_ms), "late_ms": sorted(poster.late_ms),
+        "answer_ms": sorted(poster.answer_ms), "late_ms": sorted(poster.late_ms), "post_errors": poster.errors,
         "drain_s": (received["last_arrival"] - poster.last_send) if received["last_arrival"] else float("nan"),
         "profiles": profiles, "gc": pauses,
     }
@@ -894,17 +1175,79 @@ async def drive(kind: str, process: Process, receivers: Receivers, args, n: int,
 
 # --------------------------------------------------------------------- runs
 
-def run_charla(args, url: str, tmp: Path, n: int, profile: bool) -> dict:
-    ids = seed(url, n)
+class Target:
+    """A server under test: python run.py, the README's production gunicorn command, or the bare broadcaster."""
+
+    KINDS = {"run": "run.py", "gunicorn": "gunicorn", "bare": "bare"}
+
+    def __init__(self, name: str, args, tmp: Path):
+        self.name, self.kind, self.args, self.tmp = name, self.KINDS[name], args, tmp
+
+    def database(self, n: int) -> str | None:
+        """A fresh database for one run (None for the bare broadcaster)."""
+        if self.name == "bare":
+            return None
+        if self.name == "gunicorn":
+            return fresh_database(self.args.gunicorn_database_url, self.tmp, n, self.args.drop_existing)
+        if self.args.database_url is None:
+            for suffix in ("", "-wal", "-shm"):
+                (self.tmp / f"live-{n}.db{suffix}").unlink(missing_ok=True)
+        return fresh_database(self.args.database_url, self.tmp, n, self.args.drop_existing)
+
+    def argv(self, port: int, n: int, frame_bytes: int = 900) -> list[str]:
+        if self.name == "run":
+            return [sys.executable, "run.py"]
+        if self.name == "gunicorn":
+            return [str(Path(sys.executable).parent / "gunicorn"), "-k", "gevent", "-w", str(self.args.workers),
+                    "--worker-connections", str(n + 100), "-b", f"{HOST}:{port}", "run:app"]
+        return [sys.executable, str(ROOT / "bench" / "bare_broadcaster.py"), "--port", str(port),
+                "--frame-bytes", str(frame_bytes)]
+
+    def start(self, port: int, n: int, url: str | None, label: str, frame_bytes: int = 900) -> Process:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **gc_probe_env(self.tmp, f"gc-{label}.log")}
+        if self.name != "bare":
+            env.update({"DATABASE_URL": url, "CHARLA_INSTANCE_DIR": str(self.tmp), "HOST": HOST, "PORT": str(port),
+                        "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "0"})
+            env.pop("CHARLA_ENV", None)
+            env.pop("REDIS_URL", None)  # run.py: one process, local broker
+        if self.name == "gunicorn":
+            # Production settings, but plain HTTP: the poster's httpx client must send its cookie back.
+            env.update({"CHARLA_ENV": "production", "COOKIE_SECURE": "0", "REDIS_URL": self.args.redis_url})
+        quit_signal = signal.SIGQUIT if self.name == "gunicorn" else signal.SIGTERM  # gunicorn: quick shutdown
+        return Process(self.argv(port, n, frame_bytes), env, self.tmp / f"{label}.log", port, quit_signal)
+
+    def wait_ready(self, process: Process, cold: bool) -> None:
+        """Warm: /healthz answers. Cold: the port accepts and the processes are idle, no request sent."""
+        if self.name == "bare" or cold:
+            process.wait_ready(None)
+            if self.name != "bare":
+                process.wait_idle(1 + (self.args.workers if self.name == "gunicorn" else 0))
+        else:
+            process.wait_ready("/healthz")
+
+    def command(self, n: int) -> str:
+        argv = self.argv(0, n)
+        argv = ["python", "run.py"] if self.name == "run" else ["gunicorn", *argv[1:]]
+        return " ".join(argv).replace(f"{HOST}:0", f"{HOST}:<port>")
+
+
+def log_tail(process: Process) -> None:
+    print(f"--- tail of {process.log} ---\n{process.log.read_text()[-3000:]}", file=sys.stderr)
+
+
+def run_warm(target: Target, args, n: int, profile: bool = False, frame_bytes: int = 900) -> dict:
+    """Warm up, open N streams in batches, post K messages, time every delivery."""
+    url = target.database(n)
+    ids = seed(url, n) if url else None
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "CHARLA_INSTANCE_DIR": str(tmp), "HOST": HOST,
-           "PORT": str(port), "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
-    env.pop("REDIS_URL", None)  # one process, local broker
-    env.update(gc_probe_env(tmp, f"gc-charla-{n}.log"))
     receivers = Receivers(args.clients, args.messages)
-    process = Process([sys.executable, "run.py"], env, tmp / f"charla-{n}.log", port)
+    label = f"{target.name}-warm-{n}" + ("-prof" if profile else "")
+    process = target.start(port, n, url, label, frame_bytes)
     try:
-        process.wait_ready("/healthz")
+        target.wait_ready(process, cold=False)
+        if ids is None:
+            return asyncio.run(drive("bare", process, receivers, args, n, [None] * n, "/messages", None, None,
+                                     None, None))
         with httpx.Client(base_url=f"http://{HOST}:{port}", headers={"User-Agent": USER_AGENT},
                           timeout=30) as http:
             page = http.get("/login").text
@@ -914,30 +1257,125 @@ def run_charla(args, url: str, tmp: Path, n: int, profile: bool) -> dict:
                 raise RuntimeError("the poster could not log in")
             csrf, cookie = csrf_in(home.text), http.cookies["session"]
         path = f"/servers/{ids['server_id']}/channels/{ids['channel_id']}/messages"
-        kind = "charla+prof" if profile else "charla"
+        kind = target.kind + ("+prof" if profile else "")
+        warm = 2 * args.workers if target.name == "gunicorn" else 1  # each worker, most likely
         return asyncio.run(drive(kind, process, receivers, args, n, ids["cookies"], path, cookie, csrf,
-                                 ids["watcher_cookie"], tmp if profile else None))
+                                 ids["watcher_cookie"], target.tmp if profile else None, warm,
+                                 health=target.name == "run"))
     except BaseException:
-        print(f"--- tail of {process.log} ---\n{process.log.read_text()[-3000:]}", file=sys.stderr)
+        log_tail(process)
         raise
     finally:
         process.stop()
         receivers.stop()
 
 
-def run_bare(args, tmp: Path, n: int, frame_bytes: int) -> dict:
-    port = free_port()
-    receivers = Receivers(args.clients, args.messages)
-    process = Process([sys.executable, str(ROOT / "bench" / "bare_broadcaster.py"), "--port", str(port),
-                       "--frame-bytes", str(frame_bytes)],
-                      {**os.environ, "PYTHONUNBUFFERED": "1", **gc_probe_env(tmp, f"gc-bare-{n}.log")},
-                      tmp / f"bare-{n}.log", port)
+async def timed_post(port: int, path: str, cookie: str | None, csrf: str | None, at: float,
+                     timeout: float) -> tuple[float, str | None]:
+    """One POST at `at` on a fresh connection: (ms, None) or (ms, what went wrong)."""
+    await asyncio.sleep(max(0.0, at - time.monotonic()))
+    poster = Poster(port, path, cookie, csrf)
+    began = time.monotonic()
     try:
-        process.wait_ready(None)
-        return asyncio.run(drive("bare", process, receivers, args, n, [None] * n, "/messages", None, None,
-                                 None, None))
+        await asyncio.wait_for(poster.connect(1), timeout)
+        error = await asyncio.wait_for(poster.post(0, marker=False),
+                                       max(0.001, timeout - (time.monotonic() - began)))
+    except TimeoutError:
+        error = "timeout"
+    except (OSError, RuntimeError, asyncio.IncompleteReadError) as failure:
+        error = str(failure)[:120] or type(failure).__name__
     finally:
+        poster.close()
+    return (time.monotonic() - began) * 1000, error
+
+
+async def storm(target: Target, box: dict, receivers: Receivers, args, n: int, ids: dict | None,
+                restart: bool) -> list[dict]:
+    """All N streams at once on a server that has answered nothing yet; POSTs timed meanwhile;
+    then, if `restart`, the server (box["process"]) killed and started again under the streams."""
+    process = box["process"]
+    port = process.port
+    cookies = ids["cookies"] if ids else [None] * n
+    path = f"/servers/{ids['server_id']}/channels/{ids['channel_id']}/messages" if ids else "/messages"
+    cookie, csrf = (ids["poster_cookie"], ids["poster_csrf"]) if ids else (None, None)
+    count = len(receivers.conns)
+    shares = [cookies[i * n // count:(i + 1) * n // count] for i in range(count)]
+    start_at = time.monotonic() + 0.5
+    cpu_before, client_before = process.cpu_seconds(), receivers.cpu_seconds()
+    for conn, share in zip(receivers.conns, shares, strict=True):
+        conn.send(("storm", port, share, start_at, args.storm_timeout))
+    posts = [asyncio.create_task(timed_post(port, path, cookie, csrf, start_at + 0.4 * i, args.storm_timeout))
+             for i in range(args.storm_posts)]
+    replies = await asyncio.gather(*(receivers.receive(conn, "stormed") for conn in receivers.conns))
+    posted = await asyncio.gather(*posts)
+    opened = [t - start_at for r in replies for t in r[1] if t]
+    window = max(opened, default=0.0) or args.storm_timeout
+    result = {
+        "kind": target.kind, "n": n, "case": "cold", "connected": len(opened), "expected": n,
+        "errors": sum((Counter(r[3]) for r in replies), Counter()),
+        "all_s": max(opened) if len(opened) == n else None, "connect_ms": sorted(x * 1000 for x in opened),
+        "first_byte_ms": sorted(x * 1000 for r in replies for x in r[2]),
+        "post_ms": [ms_ for ms_, _error in posted], "post_errors": Counter(e for _ms, e in posted if e),
+        "server_cpu_s": process.cpu_seconds() - cpu_before,
+        "client_pcts": [100 * (a - b) / window for a, b in zip(receivers.cpu_seconds(), client_before, strict=True)],
+        "window": window,
+    }
+    results = [result]
+    if restart and not opened:
+        result["note"] = "restart not run: no stream connected"
+    if restart and opened:
+        # One message, so the streams hold an event id to send back as Last-Event-ID.
+        ms_, error = await timed_post(port, path, cookie, csrf, 0, args.storm_timeout)
+        await asyncio.sleep(2.0)
+        with_id = 0
+        for conn in receivers.conns:
+            conn.send(("ids",))
+            with_id += (await receivers.receive(conn, "ids"))[1]
+        deadline = time.monotonic() + 10 + args.storm_timeout
+        for conn in receivers.conns:
+            conn.send(("arm", deadline))
+        await asyncio.gather(*(receivers.receive(conn, "armed") for conn in receivers.conns))
+        client_before = receivers.cpu_seconds()
+        killed_at = time.monotonic()
         process.stop()
+        down_s = time.monotonic() - killed_at
+        process = box["process"] = target.start(port, n, process.env.get("DATABASE_URL"),
+                                                 f"{target.name}-restart-{n}")
+        replies = await asyncio.gather(*(receivers.receive(conn, "reconnected") for conn in receivers.conns))
+        back = [t - killed_at for r in replies for t in r[2] if t]
+        errors = sum((Counter(r[3]) for r in replies), Counter())
+        window = max(back, default=0.0) or args.storm_timeout
+        results.append({
+            "kind": target.kind, "n": n, "case": "restart", "connected": len(back), "expected": len(opened),
+            "errors": errors, "all_s": max(back) if len(back) == len(opened) else None,
+            "connect_ms": sorted(x * 1000 for x in back), "first_byte_ms": [],
+            "post_ms": [ms_], "post_errors": Counter([error] if error else []), "down_s": down_s,
+            "with_id": with_id, "sent_id": sum(r[4] for r in replies),
+            "server_cpu_s": process.cpu_seconds(), "window": window,
+            "client_pcts": [100 * (a - b) / window
+                            for a, b in zip(receivers.cpu_seconds(), client_before, strict=True)],
+        })
+    for conn in receivers.conns:
+        conn.send(("close",))
+    await asyncio.gather(*(receivers.receive(conn, "closed") for conn in receivers.conns))
+    return results
+
+
+def run_storm(target: Target, args, n: int, restart: bool, frame_bytes: int = 900) -> list[dict]:
+    """A fresh server, no warm-up request, then the storm (and the restart)."""
+    url = target.database(n)
+    ids = seed(url, n) if url else None
+    port = free_port()
+    receivers = Receivers(args.clients, 1)
+    box = {"process": target.start(port, n, url, f"{target.name}-cold-{n}", frame_bytes)}
+    try:
+        target.wait_ready(box["process"], cold=True)
+        return asyncio.run(storm(target, box, receivers, args, n, ids, restart))
+    except BaseException:
+        log_tail(box["process"])
+        raise
+    finally:
+        box["process"].stop()
         receivers.stop()
 
 
@@ -1010,20 +1448,23 @@ def classify(frames: list[str]) -> str:
     return "gevent hub, event loop, other"
 
 
-def report(args, command: str, engine: str, results: list[dict], began: float, hard_limit: int) -> int:
+def report(args, command: str, servers: list[str], results: list[dict], storms: list[dict], began: float,
+           hard_limit: int) -> int:
     load = os.getloadavg()
     print(f"$ {command}")
     print(f"code: {git_state()}")
-    print(f"database: {engine}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs; "
-          f"RLIMIT_NOFILE {hard_limit}; load average now {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; RLIMIT_NOFILE {hard_limit}; "
+          f"load average now {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.clients} receiver processes")
+    for line in servers:
+        print(f"  {line}")
     print(f"{args.messages} messages at {args.rate:g}/s per run, {args.posters} poster connections, "
           f"streams opened {args.batch} at a time, up to {args.grace:g} s grace after the last post")
     print("latency = arrival of the complete SSE frame at the stream - the POST being written; "
           "ms over every (stream, message)")
     print()
     headers = ["server", "streams", "open all s", "1st B p50", "1st B p99", "lat p50", "p95", "p99", "max",
-               "lost", "dup", "KB/stream", "CPU %", "CPU us/deliv", "client %", "other %", "posts/s",
-               "POST p99", "frame B"]
+               "lost", "dup", "KB/stream", "CPU %", "CPU us/deliv", "client %", "client sum %", "other %",
+               "posts/s", "POST p99", "POST err", "frame B"]
     rows = []
     for r in results:
         delivered = r["expected"] - r["lost"]
@@ -1033,9 +1474,10 @@ def report(args, command: str, engine: str, results: list[dict], began: float, h
                      ms(r["latencies"][-1] if r["latencies"] else float("nan")), f"{r['lost']:,}",
                      f"{r['dup']:,}", f"{r['kb_per_stream']:.1f}", f"{r['cpu_pct']:.0f}",
                      f"{1e6 * r['cpu_s'] / delivered:.1f}" if delivered else "-", f"{r['client_pct']:.0f}",
+                     f"{sum(r['client_pcts']):.0f}",
                      f"{r['others_pct']:.0f}", f"{r['post_rate']:.1f}", ms(percentile(r["answer_ms"], .99)),
-                     f"{r['frame_bytes']:.0f}"])
-    for line in format_table(headers, rows, right=set(range(1, len(headers)))):
+                     f"{sum(r['post_errors'].values())}", f"{r['frame_bytes']:.0f}"])
+    for line in format_table(headers, rows, right=set(range(1, len(headers)))) if rows else []:
         print(line)
     print()
     print("open all: s to open the N streams, a batch at a time; 1st B: ms from connecting to the "
@@ -1043,8 +1485,9 @@ def report(args, command: str, engine: str, results: list[dict], began: float, h
     print("KB/stream: server VmRSS growth while the N streams are open / N;")
     print("CPU %: server utime+stime over the posting window (first post to last delivery) as % of one core;"
           " CPU us/deliv: that CPU time / deliveries;")
-    print("client %: the busiest receiver process's CPU over the same window; other %: CPU used meanwhile by "
-          "every other process on the machine;")
+    print("CPU % sums the server's processes (gunicorn: master and workers), so it can pass 100;")
+    print("client %: the busiest receiver process's CPU over the same window, client sum %: all of them; "
+          "other %: CPU used meanwhile by every other process on the machine;")
     print("POST p99: ms for the poster's answer; frame B: mean SSE frame bytes.")
     print()
     for r in results:
@@ -1058,6 +1501,11 @@ def report(args, command: str, engine: str, results: list[dict], began: float, h
               f"p99 {ms(percentile(r['msg_last'], .99))} ms")
         print(f"    server RSS {r['rss_before'] / 1024:.0f} MiB idle, {r['rss_open'] / 1024:.0f} MiB with the "
               f"streams open, {r['rss_after'] / 1024:.0f} MiB after posting (peak {r['hwm'] / 1024:.0f} MiB)")
+        if r["post_errors"]:
+            print("    POSTs that failed (their messages count as lost on every stream): "
+                  + ", ".join(f"{error} x{count}" for error, count in r["post_errors"].items()))
+        print("    receivers' CPU: " + ", ".join(f"{x:.0f}%" for x in r["client_pcts"])
+              + f" of a core each (total {sum(r['client_pcts']):.0f}%)")
         print(f"    cyclic GC while posting: {gc_info['full']} full collections (longest "
               f"{gc_info['full_max']:.0f} ms); {gc_info['total_ms']:.0f} ms in full collections and passes "
               f"over 1 ms")
@@ -1075,39 +1523,54 @@ def report(args, command: str, engine: str, results: list[dict], began: float, h
     by_n = {}
     for r in results:
         by_n.setdefault(r["n"], {})[r["kind"]] = r
-    if any("charla" in pair and "bare" in pair for pair in by_n.values()):
+
+    def ratio(x, y):
+        return f"{x / y:.1f}x" if y and x == x and y == y else "-"
+
+    if any("bare" in runs and len(runs) > 1 for runs in by_n.values()):
         print()
-        print("Charla / bare broadcaster:")
-        for n, pair in by_n.items():
-            if "charla" not in pair or "bare" not in pair:
-                continue
-            c, b = pair["charla"], pair["bare"]
-
-            def ratio(x, y):
-                return f"{x / y:.1f}x" if y and x == x and y == y else "-"
-
-            cd, bd = c["expected"] - c["lost"], b["expected"] - b["lost"]
-            print(f"  N={n:,}: latency p50 {ratio(percentile(c['latencies'], .5), percentile(b['latencies'], .5))}, "
-                  f"p99 {ratio(percentile(c['latencies'], .99), percentile(b['latencies'], .99))}; "
-                  f"memory per stream {ratio(c['kb_per_stream'], b['kb_per_stream'])}; "
-                  f"CPU per delivery {ratio(c['cpu_s'] / cd if cd else 0, b['cpu_s'] / bd if bd else 0)}; "
-                  f"time to open all {ratio(c['open_s'], b['open_s'])}")
+        print("Server / bare broadcaster (same invocation):")
+        for n, runs in by_n.items():
+            b = runs.get("bare")
+            for kind, c in runs.items():
+                if b is None or kind == "bare":
+                    continue
+                cd, bd = c["expected"] - c["lost"], b["expected"] - b["lost"]
+                print(f"  {kind} N={n:,}: latency p50 "
+                      f"{ratio(percentile(c['latencies'], .5), percentile(b['latencies'], .5))}, "
+                      f"p99 {ratio(percentile(c['latencies'], .99), percentile(b['latencies'], .99))}; "
+                      f"memory per stream {ratio(c['kb_per_stream'], b['kb_per_stream'])}; "
+                      f"CPU per delivery {ratio(c['cpu_s'] / cd if cd else 0, b['cpu_s'] / bd if bd else 0)}; "
+                      f"time to open all {ratio(c['open_s'], b['open_s'])}")
+    if storms:
+        report_storms(storms, ratio)
 
     print()
-    print("Targets (Charla): 0 lost, 0 duplicated; p99 < 50 ms up to N=1,000 and < 150 ms above; "
-          f"< {KB_PER_STREAM_TARGET:g} KB server memory per open stream")
+    print("Targets (Charla, warm): 0 lost, 0 duplicated; p99 < 50 ms up to N=1,000 and < 150 ms above; "
+          f"< {KB_PER_STREAM_TARGET:g} KB server memory per open stream; storms: every stream connected, no errors")
     ok = True
     for r in results:
-        if r["kind"] != "charla":
+        if r["kind"] not in ("run.py", "gunicorn"):
             continue
         p99 = percentile(r["latencies"], .99)
         checks = [("lost", r["lost"] == 0, f"{r['lost']:,}"), ("duplicated", r["dup"] == 0, f"{r['dup']:,}"),
                   (f"p99 < {p99_target(r['n']):g} ms", p99 == p99 and p99 < p99_target(r["n"]), f"{ms(p99)} ms"),
                   (f"< {KB_PER_STREAM_TARGET:g} KB/stream", r["kb_per_stream"] < KB_PER_STREAM_TARGET,
-                   f"{r['kb_per_stream']:.1f} KB")]
+                   f"{r['kb_per_stream']:.1f} KB"),
+                  ("POSTs answered", not r["post_errors"], f"{sum(r['post_errors'].values())} failed")]
         missed = [f"{name} ({value})" for name, good, value in checks if not good]
         ok = ok and not missed
-        print(f"  N={r['n']:,}: " + ("all met" if not missed else "FALLS SHORT: " + ", ".join(missed)))
+        print(f"  {r['kind']} N={r['n']:,}: " + ("all met" if not missed else "FALLS SHORT: " + ", ".join(missed)))
+    for r in storms:
+        if r["kind"] == "bare":
+            continue
+        errors = storm_errors(r)
+        missed = ([f"connected {r['connected']:,}/{r['expected']:,}"] if r["connected"] < r["expected"] else []) + \
+                 ([f"{errors:,} errors"] if errors else []) + \
+                 ([f"{sum(r['post_errors'].values())} POSTs failed"] if r["post_errors"] else [])
+        ok = ok and not missed
+        print(f"  {r['kind']} {r['case']} N={r['n']:,}: " + ("all met" if not missed else
+                                                             "FALLS SHORT: " + ", ".join(missed)))
 
     for r in results:
         for phase, profiler in r["profiles"].items():
@@ -1115,6 +1578,56 @@ def report(args, command: str, engine: str, results: list[dict], began: float, h
     print()
     print(f"total {time.perf_counter() - began:.0f} s; {'OK' if ok else 'TARGETS MISSED: see above'}")
     return 0 if ok else 1
+
+
+def storm_errors(r: dict) -> int:
+    """Failed attempts that count as errors: 5xx and other statuses, resets, timeouts (after a restart,
+    a refused connection while the server is down is expected and not counted)."""
+    return sum(count for kind, count in r["errors"].items() if not (r["case"] == "restart" and kind == "refused"))
+
+
+def report_storms(storms: list[dict], ratio) -> None:
+    print()
+    print("Storms: cold = a fresh server that has answered no request, all N streams opened at once (no batches),")
+    print("POSTs timed meanwhile; restart = then the server killed (run.py SIGTERM, gunicorn SIGQUIT) and started")
+    print("again: every stream waits its `retry:` and reconnects with Last-Event-ID, again until it is back.")
+    headers = ["server", "streams", "case", "connected", "errors", "error kinds", "all in s", "open p50",
+               "open p99", "POST max ms", "POST errors", "server CPU s", "client %", "client sum %"]
+    rows = []
+    for r in storms:
+        kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(r["errors"].items())) or "-"
+        rows.append([r["kind"], f"{r['n']:,}", r["case"], f"{r['connected']:,}/{r['expected']:,}",
+                     f"{storm_errors(r):,}", kinds, f"{r['all_s']:.2f}" if r["all_s"] is not None else "not all",
+                     ms(percentile(r["connect_ms"], .5)), ms(percentile(r["connect_ms"], .99)),
+                     ms(max(r["post_ms"], default=float("nan"))), f"{sum(r['post_errors'].values())}",
+                     f"{r['server_cpu_s']:.1f}", f"{max(r['client_pcts'], default=0):.0f}",
+                     f"{sum(r['client_pcts']):.0f}"])
+    for line in format_table(headers, rows, right={1, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13}):
+        print(line)
+    print("connected: streams that got their opening frame (restart: of those open before it); all in s: from the")
+    print("storm's start (restart: from the kill) to the last opening frame; open p50/p99: ms, same origin;")
+    print("POST max: the slowest POST during the storm (restart: one POST before the kill); server CPU: all its")
+    print("processes over the storm (restart: the new server's); client %: busiest receiver over the same window.")
+    for r in storms:
+        details = [r["note"]] if r.get("note") else []
+        if r["post_errors"]:
+            details.append("POST errors: " + ", ".join(f"{e} x{c}" for e, c in r["post_errors"].items()))
+        if r["case"] == "restart":
+            details.append(f"server down {r['down_s']:.1f} s; {r['with_id']:,} streams held an event id before the "
+                           f"kill, {r['sent_id']:,} sent Last-Event-ID")
+        if details:
+            print(f"  {r['kind']} {r['case']} N={r['n']:,}: " + "; ".join(details))
+    bare = {(r["n"], r["case"]): r for r in storms if r["kind"] == "bare" and r["all_s"]}
+    lines = []
+    for r in storms:
+        b = bare.get((r["n"], r["case"]))
+        if r["kind"] != "bare" and b:
+            lines.append(f"  {r['kind']} {r['case']} N={r['n']:,}: time to connect all "
+                         f"{ratio(r['all_s'], b['all_s']) if r['all_s'] else 'not all connected'}, open p99 "
+                         f"{ratio(percentile(r['connect_ms'], .99), percentile(b['connect_ms'], .99))}")
+    if lines:
+        print("Storm, server / bare broadcaster:")
+        print("\n".join(lines))
 
 
 def git_state() -> str:
@@ -1168,27 +1681,45 @@ def main(argv=None) -> int:
         sys.exit("--profile needs py-spy: pip install py-spy (into the virtualenv)")
     began = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="charla-live-load-"))
-    results, engine = [], "?"
+    targets = [Target(name, args, tmp) for name in args.targets]
+    bare = [] if args.no_bare else [Target("bare", args, tmp)]
+    results, storms = [], []
+
+    def progress(what: str) -> None:
+        print(f"[{time.perf_counter() - began:5.0f} s] {what} ...", file=sys.stderr, flush=True)
+
     try:
         for n in args.streams:
-            url = fresh_database(args.database_url, tmp, n, args.drop_existing)
-            engine = make_url(configuracion.database_url(url)).render_as_string(hide_password=True)
-            print(f"[{time.perf_counter() - began:5.0f} s] Charla, {n:,} streams ...", file=sys.stderr, flush=True)
-            charla = run_charla(args, url, tmp, n, False)
-            results.append(charla)
-            if not args.no_bare:
-                print(f"[{time.perf_counter() - began:5.0f} s] bare broadcaster, {n:,} streams ...",
-                      file=sys.stderr, flush=True)
-                results.append(run_bare(args, tmp, n, round(charla["frame_bytes"]) or 900))
+            frame_bytes = 0
+            if "warm" in args.cases:
+                for target in targets:
+                    progress(f"{target.kind}, {n:,} streams, warm")
+                    results.append(run_warm(target, args, n))
+                    frame_bytes = frame_bytes or round(results[-1]["frame_bytes"])
+                for target in bare:
+                    progress(f"bare broadcaster, {n:,} streams, warm")
+                    results.append(run_warm(target, args, n, frame_bytes=frame_bytes or 900))
+            if "cold" in args.cases or "restart" in args.cases:
+                for target in targets + bare:
+                    progress(f"{target.kind}, {n:,} streams, cold storm"
+                             + (" and restart" if "restart" in args.cases else ""))
+                    storms.extend(run_storm(target, args, n, "restart" in args.cases, frame_bytes or 900))
         # Profiled runs come after, on their own: the profilers' CPU does not touch the figures above.
         for n in args.profile or []:
-            url = fresh_database(args.database_url, tmp, n, args.drop_existing)
-            print(f"[{time.perf_counter() - began:5.0f} s] Charla, {n:,} streams, profiled ...",
-                  file=sys.stderr, flush=True)
-            results.append(run_charla(args, url, tmp, n, True))
-        if args.database_url is None:
-            engine = "sqlite:///<temp dir>/live-<N>.db (a fresh file per run)"
-        return report(args, command, engine, results, began, hard_limit)
+            progress(f"run.py, {n:,} streams, profiled")
+            results.append(run_warm(Target("run", args, tmp), args, n, profile=True))
+        servers = []
+        for target in targets:
+            if target.name == "run":
+                url = args.database_url or "sqlite:///<temp dir>/live-<N>.db (a fresh file per run)"
+                servers.append(f"run.py: python run.py; DATABASE_URL={url}; no REDIS_URL (one process)")
+            else:
+                servers.append(f"gunicorn: {target.command(max(args.streams))} (worker-connections N + 100); "
+                               f"DATABASE_URL={args.gunicorn_database_url}; REDIS_URL={args.redis_url}; "
+                               "CHARLA_ENV=production COOKIE_SECURE=0")
+        if bare:
+            servers.append("bare: python bench/bare_broadcaster.py (asyncio, no framework, no database)")
+        return report(args, command, servers, results, storms, began, hard_limit)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -207,10 +207,11 @@ class Hub:
             self._follow_membership(event)
             if targets and not listening:  # a stream opened meanwhile (rare): read now, once
                 frames = self._prepare(event, targets, attempts=1)
+            revoked = event.kind == kinds.SESSIONS_REVOKED
             encoded = {}  # each audience's frame is encoded once, whatever the number of streams
             for sub in targets:
                 sub.offer(self._frame_for(frames, event, sub), encoded)
-                if event.kind == kinds.SESSIONS_REVOKED:
+                if revoked:
                     sub.end()  # the stream ends once this frame is sent
             self.cursor = event.id
 

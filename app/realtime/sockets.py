@@ -190,6 +190,8 @@ class SocketStreams:
         """Take the connection from pywsgi; the stream lives on without a greenlet."""
         raw = _socket.socket(fileno=sock.detach())  # pywsgi closes its object, not the descriptor
         raw.setblocking(False)
+        if raw.family in (_socket.AF_INET, _socket.AF_INET6):
+            raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)  # each frame leaves at once
         self.open.add(subscriber)
         subscriber.attach(raw, opening, self._closed)
         if self._pulse is None:

@@ -13,7 +13,6 @@ Where the socket cannot be had (Flask's test client, a threaded server) the stre
 stays a generator read by its own greenlet (views.py, hub.Subscriber).
 """
 import _socket
-import contextlib
 import logging
 
 import gevent
@@ -135,22 +134,21 @@ class SocketSubscriber(BaseSubscriber):
         self.pending, self.backlog = None, 0
         self.writer.stop()
         if self.ending:
-            self._finish()
+            self.close()
 
     def _await_writable(self) -> None:
         if not self.writer.active:
             self.writer.start(self.flush)
 
     def end(self) -> None:
-        self.dropped = self.ending = True
+        """The last chunk after what is pending, then close: the client sees the response end normally."""
+        if self.dropped:
+            return
+        self.ending = True
+        self.write(LAST_CHUNK)
+        self.dropped = True
         if self.sock is not None and self.pending is None:
-            self._finish()
-
-    def _finish(self) -> None:
-        """The last chunk, then close: the client sees the response end normally."""
-        with contextlib.suppress(OSError):  # leaving anyway
-            self.sock.send(LAST_CHUNK)
-        self.close()
+            self.close()
 
     def _readable(self) -> None:
         try:

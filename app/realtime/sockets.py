@@ -1,6 +1,6 @@
 """Streams written straight to their sockets: no greenlet, no WSGI iterator per open stream.
 
-Under gevent's WSGI server (run.py, and gunicorn's gevent worker, which is built on it)
+Under gevent's WSGI server (run.py; gunicorn's gevent_pywsgi worker is built on it too)
 a stream takes its connection over once its response is ready: the response head and
 the opening frames are written here, pywsgi lets go of the socket, and from then on
 the hub's dispatcher writes each event's frame, chunk-encoded once per audience, to
@@ -9,8 +9,9 @@ leaving; a socket that would block keeps the rest pending and is flushed when it
 writable again; one that falls `maxsize` frames behind is dropped, and the tab
 resyncs on reconnect. One greenlet per process sends the heartbeats.
 
-Where the socket cannot be had (Flask's test client, a threaded server) the stream
-stays a generator read by its own greenlet (views.py, hub.Subscriber).
+Where the socket cannot be had (gunicorn's `-k gevent`, whose parser is not pywsgi;
+Flask's test client) the stream stays a generator read by its own greenlet
+(views.py, hub.Subscriber).
 """
 import _socket
 import logging

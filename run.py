@@ -44,6 +44,12 @@ def main() -> None:
         def __init__(self, sock, address, server, rfile=None):
             super().__init__(sock, address, server, rfile=rfile or sock.makefile("rb", 1024))
 
+        def get_environ(self):
+            """The client socket too: a live stream takes it over (app/realtime/sockets.py)."""
+            environ = super().get_environ()
+            environ["charla.socket"] = self.socket
+            return environ
+
     exit_unless_database_answers()
     with app.app_context():
         upgrade()

@@ -28,6 +28,8 @@ def create_app(config_class=configuracion.Config) -> Flask:
                           configuracion.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         configuracion.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    from app.realtime.sockets import SocketHandover
+    app.wsgi_app = SocketHandover(app.wsgi_app)  # streams answer on their socket under gevent's server
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if not app.debug and not app.testing:

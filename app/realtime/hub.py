@@ -23,15 +23,10 @@ from app.services import events as kinds
 log = logging.getLogger(__name__)
 
 
-class Subscriber:
-    """One open stream: who it is for, what it may see, and its bounded queue.
+class BaseSubscriber:
+    """One open stream: who it is for and what it may see. Subclasses decide how frames travel."""
 
-    A deque and an Event rather than queue.Queue: thousands of streams each
-    hold one, and a Queue's three conditions cost memory and wake-ups.
-    """
-
-    __slots__ = ("user_id", "session_id", "server_ids", "locale", "maxsize", "frames", "ready", "dropped",
-                 "__weakref__")
+    __slots__ = ("user_id", "session_id", "server_ids", "locale", "maxsize", "dropped", "__weakref__")
 
     def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int, session_id: int | None = None):
         self.user_id = user_id
@@ -39,11 +34,32 @@ class Subscriber:
         self.server_ids = set(server_ids)
         self.locale = locale
         self.maxsize = maxsize
-        self.frames: deque[str] = deque()
-        self.ready = threading.Event()
         self.dropped = False
 
-    def offer(self, frame: str) -> None:
+    def offer(self, frame: str, encoded: dict | None = None) -> None:
+        """Send or queue a frame; `encoded` caches its bytes across one event's streams."""
+        raise NotImplementedError
+
+    def end(self) -> None:
+        """Close the stream once what is already offered has gone out."""
+        raise NotImplementedError
+
+
+class Subscriber(BaseSubscriber):
+    """A stream read by its own greenlet (the generator in views.py), through a bounded queue.
+
+    A deque and an Event rather than queue.Queue: thousands of streams each
+    hold one, and a Queue's three conditions cost memory and wake-ups.
+    """
+
+    __slots__ = ("frames", "ready")
+
+    def __init__(self, user_id: int, server_ids: set[int], locale: str, maxsize: int, session_id: int | None = None):
+        super().__init__(user_id, server_ids, locale, maxsize, session_id)
+        self.frames: deque[str] = deque()
+        self.ready = threading.Event()
+
+    def offer(self, frame: str, encoded: dict | None = None) -> None:
         """Queue a frame; a reader too slow to keep up is dropped (it resyncs on reconnect)."""
         if self.dropped:
             return
@@ -51,6 +67,10 @@ class Subscriber:
             self.dropped = True
         else:
             self.frames.append(frame)
+        self.ready.set()
+
+    def end(self) -> None:
+        self.dropped = True  # the generator sends what is queued, then returns
         self.ready.set()
 
     def take(self, timeout: float) -> list[str]:
@@ -76,8 +96,8 @@ class Hub:
         self.renderer = Renderer(app)
         self.poll_seconds = app.config.get("LIVE_POLL_SECONDS", 1.0)
         self.lock = threading.Lock()
-        self.by_server: dict[int, set[Subscriber]] = defaultdict(set)
-        self.by_user: dict[int, set[Subscriber]] = defaultdict(set)
+        self.by_server: dict[int, set[BaseSubscriber]] = defaultdict(set)
+        self.by_user: dict[int, set[BaseSubscriber]] = defaultdict(set)
         self.cursor = 0
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -90,7 +110,8 @@ class Hub:
 
     # -- streams -------------------------------------------------------------
     def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int,
-                  session_id: int | None = None) -> tuple[Subscriber, int]:
+                  session_id: int | None = None,
+                  kind: type[BaseSubscriber] = Subscriber) -> tuple[BaseSubscriber, int]:
         """Register a stream; returns it with the last event id already dispatched.
 
         Every event after that id reaches the subscriber's queue, so the
@@ -106,7 +127,7 @@ class Hub:
             with self.lock:
                 if self._memberships_changed_since(user_id, seen) and attempt + 1 < self.SUBSCRIBE_ATTEMPTS:
                     continue
-                subscriber = Subscriber(user_id, server_ids, locale, maxsize, session_id)
+                subscriber = kind(user_id, server_ids, locale, maxsize, session_id)
                 self.by_user[user_id].add(subscriber)
                 for server_id in subscriber.server_ids:
                     self.by_server[server_id].add(subscriber)
@@ -116,7 +137,7 @@ class Hub:
     def _memberships_changed_since(self, user_id: int, event_id: int) -> bool:
         return max(self._membership_changed.get(user_id, 0), self._server_deleted) > event_id
 
-    def unsubscribe(self, subscriber: Subscriber) -> None:
+    def unsubscribe(self, subscriber: BaseSubscriber) -> None:
         with self.lock:
             self._discard(self.by_user, subscriber.user_id, subscriber)
             for server_id in subscriber.server_ids:
@@ -129,7 +150,7 @@ class Hub:
             return sum(len(subs) for subs in self.by_user.values())
 
     @staticmethod
-    def _discard(index: dict, key: int, subscriber: Subscriber) -> None:
+    def _discard(index: dict, key: int, subscriber: BaseSubscriber) -> None:
         subs = index.get(key)
         if subs is not None:
             subs.discard(subscriber)
@@ -208,13 +229,15 @@ class Hub:
             self._follow_membership(event)
             if targets and not listening:  # a stream opened meanwhile (rare): read now, once
                 frames = self._prepare(event, targets, attempts=1)
+            revoked = event.kind == kinds.SESSIONS_REVOKED
+            encoded = {}  # each audience's frame is encoded once, whatever the number of streams
             for sub in targets:
-                sub.offer(self._frame_for(frames, event, sub))
-                if event.kind == kinds.SESSIONS_REVOKED:
-                    sub.dropped = True  # the stream ends once this frame is sent
+                sub.offer(self._frame_for(frames, event, sub), encoded)
+                if revoked:
+                    sub.end()  # the stream ends once this frame is sent
             self.cursor = event.id
 
-    def _targets(self, event: Event) -> set[Subscriber]:
+    def _targets(self, event: Event) -> set[BaseSubscriber]:
         """The streams that may see the event (the lock held)."""
         targets = set(self.by_server.get(event.server_id, ())) if event.server_id is not None else set()
         if event.user_id is not None:
@@ -242,7 +265,7 @@ class Hub:
             for sub in self.by_server.pop(event.server_id, ()):
                 sub.server_ids.discard(event.server_id)
 
-    def _prepare(self, event: Event, audience: set[Subscriber], attempts: int | None = None) -> Frames | None:
+    def _prepare(self, event: Event, audience: set[BaseSubscriber], attempts: int | None = None) -> Frames | None:
         """Load the event and render it for `audience`, retrying database failures; None if it cannot be."""
         attempts = attempts or self.RENDER_ATTEMPTS
         delay = self.RENDER_BACKOFF_SECONDS
@@ -265,7 +288,7 @@ class Hub:
         return None
 
     @staticmethod
-    def _frame_for(frames: Frames | None, event: Event, sub: Subscriber) -> str:
+    def _frame_for(frames: Frames | None, event: Event, sub: BaseSubscriber) -> str:
         """The subscriber's frame, or a resync when the event could not be rendered for it."""
         if frames is not None:
             try:

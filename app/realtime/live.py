@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from app.models import Event
 from app.realtime.broker import LocalBroker, RedisBroker
 from app.realtime.hub import Hub
+from app.realtime.sockets import SocketStreams
 
 _PENDING = "charla_new_events"
 
@@ -13,6 +14,7 @@ _PENDING = "charla_new_events"
 class Live:
     def __init__(self, app: Flask):
         self.hub = Hub(app)
+        self.sockets = SocketStreams(self.hub, app.config["LIVE_HEARTBEAT_SECONDS"])
         url = app.config.get("REDIS_URL")
         self.broker = RedisBroker(self.hub, url) if url else LocalBroker(self.hub)
 

@@ -10,8 +10,10 @@ from app.errors import render_error
 from app.extensions import db
 from app.models import Event, Membership
 from app.params import parse_int
+from app.realtime.hub import Subscriber
 from app.realtime.live import get_live
 from app.realtime.render import RESYNC, sse_frame
+from app.realtime.sockets import HANDOVER, Handover, SocketSubscriber, client_socket
 
 bp = Blueprint("live", __name__)
 log = logging.getLogger(__name__)
@@ -57,8 +59,10 @@ def stream():
     def load_server_ids() -> set[int]:
         return set(db.session.scalars(select(Membership.server_id).where(Membership.user_id == user_id)))
 
+    sock = client_socket(request.environ)  # None: this server keeps the socket; the stream is a generator
     subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, config["LIVE_QUEUE_SIZE"],
-                                            session_id)
+                                            session_id,
+                                            kind=Subscriber if sock is None else SocketSubscriber)
     heartbeat = config["LIVE_HEARTBEAT_SECONDS"]
     try:
         opening = [f"retry: {RETRY_MS}\n: charla stream\n\n"]
@@ -76,6 +80,11 @@ def stream():
     finally:
         db.session.remove()  # hold no database connection while the stream waits
 
+    headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
+    if sock is not None:
+        request.environ[HANDOVER] = Handover(live.sockets, sock, subscriber, "".join(opening))
+        return Response(iter(()), mimetype="text/event-stream", headers=headers)
+
     def generate():
         try:
             yield "".join(opening)
@@ -92,7 +101,6 @@ def stream():
         finally:
             live.hub.unsubscribe(subscriber)
 
-    headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
     response = Response(generate(), mimetype="text/event-stream", headers=headers)
     # Also when the client leaves before the first byte (the generator never ran).
     response.call_on_close(lambda: live.hub.unsubscribe(subscriber))

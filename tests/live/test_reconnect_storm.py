@@ -14,6 +14,7 @@ import secrets
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -38,6 +39,7 @@ class Gunicorn:
     """The README's production command, on a free port."""
 
     def __init__(self, database_url: str, instance, workers: int = 2):
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = instance / f"gunicorn-{self.port}.log"
@@ -52,14 +54,31 @@ class Gunicorn:
     def start(self) -> "Gunicorn":
         with open(self.log, "w") as output:
             self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # the port accepts; no request is sent, so no worker is warmed
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # no request is sent, so nothing in the workers is warmed
             assert self.process.poll() is None, self.log.read_text()[-3000:]
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
+            if self.log.read_text().count("Booting worker") >= self.workers and self.accepts() and self.idle():
+                return self
             time.sleep(0.05)
-        raise AssertionError(f"gunicorn did not listen: {self.log.read_text()[-3000:]}")
+        raise AssertionError(f"gunicorn did not start: {self.log.read_text()[-3000:]}")
+
+    def accepts(self) -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def idle(self) -> bool:
+        """The workers have imported the app: their CPU time stands still for half a second."""
+        before = self.cpu_ticks()
+        time.sleep(0.5)
+        return self.cpu_ticks() == before
+
+    def cpu_ticks(self) -> int:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        total = 0
+        for pid in [self.process.pid, *map(int, children)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

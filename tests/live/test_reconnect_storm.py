@@ -14,6 +14,7 @@ import secrets
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,9 @@ def test_a_cold_production_server_takes_a_storm_of_streams_and_loses_nothing(liv
         return posted
 
     readers = [cookies[READERS[i % len(READERS)]] for i in range(STREAMS)]
-    streams = asyncio.run(storm(cold_gunicorn.port, readers, post))
+    # A thread of its own: Playwright's sync API (the browser tests) leaves this thread's event loop marked running.
+    with ThreadPoolExecutor(1) as runner:
+        streams = runner.submit(asyncio.run, storm(cold_gunicorn.port, readers, post)).result()
 
     failed = [(stream.status, stream.error) for stream in streams if stream.error or stream.status != 200]
     assert failed == [], f"{len(failed)} of {STREAMS} streams failed, e.g. {failed[:3]}"

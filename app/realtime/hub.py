@@ -249,19 +249,18 @@ class Hub:
 
     def _follow_membership(self, event: Event) -> None:
         """Joins, leaves and deleted servers change what open streams see (once per event, the lock held)."""
-        if event.kind in (kinds.MEMBER_JOINED, kinds.MEMBER_LEFT) and event.user_id is not None:
-            self._membership_changed[event.user_id] = event.id
-        elif event.kind == kinds.SERVER_DELETED:
-            self._server_deleted = event.id
         if event.kind == kinds.MEMBER_JOINED and event.user_id is not None:
+            self._membership_changed[event.user_id] = event.id
             for sub in self.by_user.get(event.user_id, ()):
                 sub.server_ids.add(event.server_id)
                 self.by_server[event.server_id].add(sub)
         elif event.kind == kinds.MEMBER_LEFT and event.user_id is not None:
+            self._membership_changed[event.user_id] = event.id
             for sub in self.by_user.get(event.user_id, ()):
                 sub.server_ids.discard(event.server_id)
                 self._discard(self.by_server, event.server_id, sub)
         elif event.kind == kinds.SERVER_DELETED:
+            self._server_deleted = event.id
             for sub in self.by_server.pop(event.server_id, ()):
                 sub.server_ids.discard(event.server_id)
 

@@ -30,35 +30,18 @@ def exit_unless_database_answers() -> None:
 
 
 def main() -> None:
-    import gc
     import logging
 
     from flask_migrate import upgrade
-    from gevent.pywsgi import WSGIHandler, WSGIServer
+    from gevent.pywsgi import WSGIServer
 
-    class Handler(WSGIHandler):
-        """pywsgi with a 1 KiB read buffer instead of 8 KiB: every open stream
-        keeps its connection's buffer, and requests here are small (uploads
-        are read in large chunks past the buffer anyway)."""
-
-        def __init__(self, sock, address, server, rfile=None):
-            super().__init__(sock, address, server, rfile=rfile or sock.makefile("rb", 1024))
-
-        def get_environ(self):
-            """The client socket too: a live stream takes it over (app/realtime/sockets.py)."""
-            environ = super().get_environ()
-            environ["charla.socket"] = self.socket
-            return environ
+    from app.server import Handler, tune_gc
 
     exit_unless_database_answers()
     with app.app_context():
         upgrade()
     logging.getLogger().setLevel(logging.INFO)  # alembic's logging config lowered it
-    # Thousands of open streams make full collections long pauses (measured in
-    # bench/live_load.py): keep start-up objects out of them and run them less often.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    tune_gc()
     host, port = app.config["HOST"], app.config["PORT"]
     logging.getLogger("charla").info("Charla on http://%s:%d/", host, port)
     # A deep accept queue: a burst of reconnecting tabs should not wait for SYN retries.

@@ -23,5 +23,7 @@ def healthz():
     failure = database_failure()
     if failure is not None:
         return {"status": "unavailable", "reason": f"the database does not answer ({type(failure).__name__})"}, 503
-    hub = current_app.extensions["charla_live"].hub
-    return {"status": "ok", "streams": hub.stream_count(), "dispatched": hub.cursor}
+    live = current_app.extensions["charla_live"]
+    # socket_streams: those written straight to their sockets (app/realtime/sockets.py), out of streams.
+    return {"status": "ok", "streams": live.hub.stream_count(), "socket_streams": len(live.sockets.open),
+            "dispatched": live.hub.cursor}

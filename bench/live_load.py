@@ -1198,8 +1198,9 @@ class Target:
         if self.name == "run":
             return [sys.executable, "run.py"]
         if self.name == "gunicorn":
-            return [str(Path(sys.executable).parent / "gunicorn"), "-k", "gevent", "-w", str(self.args.workers),
-                    "--worker-connections", str(n + 100), "-b", f"{HOST}:{port}", "run:app"]
+            return [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+                    "-w", str(self.args.workers), "--worker-connections", str(n + 100), "-b", f"{HOST}:{port}",
+                    "run:app"]
         return [sys.executable, str(ROOT / "bench" / "bare_broadcaster.py"), "--port", str(port),
                 "--frame-bytes", str(frame_bytes)]
 

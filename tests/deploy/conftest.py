@@ -201,9 +201,7 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deploy")
     env = {**os.environ, "CHARLA_ENV": "production", "SECRET_KEY": "deploy-test-" + os.urandom(16).hex(),
            "DATABASE_URL": database_url, "REDIS_URL": redis_url, "PROXY_FIX": "1",
-           "CHARLA_INSTANCE_DIR": str(tmp / "instance"), "PYTHONUNBUFFERED": "1",
-           # gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl, shared by every gunicorn of the user.
-           "GUNICORN_CMD_ARGS": f"--control-socket {tmp / 'gunicorn.ctl'}"}
+           "CHARLA_INSTANCE_DIR": str(tmp / "instance"), "PYTHONUNBUFFERED": "1"}
     env.pop("FLASK_ENV", None)
     upstream, http, https = free_port(), free_port(), free_port()
     started = []
@@ -218,8 +216,8 @@ def stack(tmp_path_factory):
         main = tmp / "nginx.conf"
         main.write_text(main_config(tmp, site))
 
-        gunicorn = Process("gunicorn", [str(BIN / "gunicorn"), "-k", "gevent", "-w", "2", "--worker-connections",
-                                        "1000", "-b", f"127.0.0.1:{upstream}", "run:app"], tmp / "gunicorn.log", env)
+        gunicorn = Process("gunicorn", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-w", "2",
+                                        "-b", f"127.0.0.1:{upstream}", "run:app"], tmp / "gunicorn.log", env)
         started.append((gunicorn, signal.SIGQUIT))  # quick shutdown: open streams need not end first
         gunicorn.wait_until(lambda: httpx.get(f"http://127.0.0.1:{upstream}/healthz", timeout=1).status_code == 200)
         nginx_process = Process("nginx", [nginx, "-p", str(tmp), "-c", str(main), "-g",

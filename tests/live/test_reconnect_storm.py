@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -45,9 +46,7 @@ class Gunicorn:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = instance / f"gunicorn-{self.port}.log"
         self.argv = [str(ROOT / ".venv/bin/gunicorn") if (ROOT / ".venv/bin/gunicorn").exists() else "gunicorn",
-                     "-k", "gevent", "-w", str(workers), "--worker-connections", str(STREAMS + 100),
-                     "-b", f"127.0.0.1:{self.port}", "--control-socket", str(instance / f"gunicorn-{self.port}.ctl"),
-                     "run:app"]
+                     "-c", "gunicorn.conf.py", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "run:app"]
         self.env = {**os.environ, "DATABASE_URL": database_url, "CHARLA_INSTANCE_DIR": str(instance),
                     "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "0", "LIVE_MAX_STREAMS_PER_USER": str(STREAMS)}
         self.process = None
@@ -185,9 +184,11 @@ def test_a_cold_production_server_takes_a_storm_of_streams_and_loses_nothing(liv
     cookies = session_cookies(url)
     cold_gunicorn.start()
     posted: list[int] = []
+    health: list[dict] = []
 
     def post() -> list[int]:
         """Ana posts MESSAGES messages once every stream is open; the ids of their events."""
+        health.append(httpx.get(cold_gunicorn.base + "/healthz", timeout=5).json())  # one worker's view
         ana = LiveUser(cold_gunicorn, "ana")
         try:
             message_ids = [ana.post(world.book, f"after the storm {i}") for i in range(MESSAGES)]
@@ -207,5 +208,7 @@ def test_a_cold_production_server_takes_a_storm_of_streams_and_loses_nothing(liv
     failed = [(stream.status, stream.error) for stream in streams if stream.error or stream.status != 200]
     assert failed == [], f"{len(failed)} of {STREAMS} streams failed, e.g. {failed[:3]}"
     assert len(posted) == MESSAGES
+    # The documented worker (app/gunicorn_worker.py) hands each stream its socket: no greenlet per stream.
+    assert health[0]["streams"] > 0 and health[0]["socket_streams"] == health[0]["streams"], health
     for stream in streams:
         assert [event_id for event_id in stream.event_ids() if event_id in posted] == posted

@@ -449,7 +449,7 @@ class Profiler:
         self.output = output
         self.native = NativeProfiler(pid, output.with_suffix(".perf")) if shutil.which("perf") else None
         self.popen = subprocess.Popen([py_spy(), "record", "--pid", str(pid), "--rate", "100", "--nonblocking",
-                                       "--format", "raw", "--nolineno", "--output", str(output)],
+                                       "--subprocesses", "--format", "raw", "--nolineno", "--output", str(output)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(0.5)  # attached
 
@@ -1707,8 +1707,9 @@ def main(argv=None) -> int:
                     storms.extend(run_storm(target, args, n, "restart" in args.cases, frame_bytes or 900))
         # Profiled runs come after, on their own: the profilers' CPU does not touch the figures above.
         for n in args.profile or []:
-            progress(f"run.py, {n:,} streams, profiled")
-            results.append(run_warm(Target("run", args, tmp), args, n, profile=True))
+            for target in targets:
+                progress(f"{target.kind}, {n:,} streams, profiled")
+                results.append(run_warm(Target(target.name, args, tmp), args, n, profile=True))
         servers = []
         for target in targets:
             if target.name == "run":

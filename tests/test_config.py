@@ -23,6 +23,18 @@ def test_mysql_pool_pre_pings():
     assert configuracion.engine_options("mysql+pymysql://x/y")["pool_pre_ping"] is True
 
 
+@pytest.mark.parametrize("url", ["mysql+pymysql://root@127.0.0.1/charla", "mysql://root@localhost/charla",
+                                 "mysql://root@[::1]/charla"])
+def test_no_tls_attempt_to_a_database_on_loopback(url):
+    assert configuracion.engine_options(url)["connect_args"] == {"ssl_disabled": True}
+
+
+@pytest.mark.parametrize("url", ["mysql://charla:secret@db.internal/charla",
+                                 "mysql://root@127.0.0.1/charla?ssl_ca=/etc/ca.pem"])
+def test_tls_is_left_to_pymysql_for_remote_databases_or_when_configured(url):
+    assert "connect_args" not in configuracion.engine_options(url)
+
+
 def test_production_requires_a_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("CHARLA_ENV", "production")

@@ -13,6 +13,7 @@ from app.models import Channel, Membership, Message, MessageMention, Notificatio
 from app.services import events, mentions, notifications, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
+from app.services.transactions import retried
 
 CONTENT_MAX = 4000
 GROUP_WINDOW = timedelta(minutes=7)
@@ -119,6 +120,7 @@ def find_by_nonce(user: User, channel_id: int, nonce: str | None) -> Message | N
                                     Message.nonce == nonce))
 
 
+@retried
 def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
                  nonce: str | None = None) -> Message:
     """Post a message to a channel the user is a member of.
@@ -152,6 +154,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     return message
 
 
+@retried
 def edit_message(user: User, message_id: int, raw_content: str | None) -> Message:
     """Replace the content of the user's own message."""
     message, channel = access_message(user, message_id, as_author=True)
@@ -168,6 +171,7 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
     return message
 
 
+@retried
 def delete_message(user: User, message_id: int) -> Channel:
     """Delete the user's own message; returns its channel."""
     message, channel = access_message(user, message_id, as_author=True)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import mysql, sqlite
 from app.extensions import db
 from app.models import Channel, ChannelRead, Membership, Message, MessageMention, Notification, User, utcnow
 from app.services import events
+from app.services.transactions import retried
 
 
 @dataclass
@@ -101,6 +102,7 @@ def insert_if_absent(user_id: int, channel_id: int, message_id: int) -> bool:
     return bool(db.session.execute(statement).rowcount)
 
 
+@retried
 def mark_read(user: User, channel: Channel, up_to: int | None = None, *, checked: bool = False) -> bool:
     """The user has seen the channel up to `up_to` (default: its newest message).
 

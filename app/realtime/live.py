@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from app.models import Event
 from app.realtime.broker import LocalBroker, RedisBroker
 from app.realtime.hub import Hub
+from app.realtime.openings import StreamOpenings
 from app.realtime.sockets import SocketStreams
 
 _PENDING = "charla_new_events"
@@ -25,6 +26,8 @@ class Live:
 
 def init_app(app: Flask) -> None:
     app.extensions["charla_live"] = Live(app)
+    path = next(rule.rule for rule in app.url_map.iter_rules() if rule.endpoint == "live.stream")
+    app.wsgi_app = StreamOpenings(app.wsgi_app, path, app.config["LIVE_CONCURRENT_OPENINGS"])
 
 
 def get_live() -> Live:

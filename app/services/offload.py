@@ -49,6 +49,18 @@ def run(job: Callable[..., Any], *args: Any) -> Any:
     try:
         if hub is None:
             return job(*args)
-        return hub.threadpool.spawn(job, *args).get()
+        succeeded, outcome = hub.threadpool.spawn(_outcome, job, args).get()
     finally:
         slots.release()
+    if succeeded:
+        return outcome
+    raise outcome
+
+
+def _outcome(job: Callable[..., Any], args: tuple) -> tuple[bool, Any]:
+    """The job's result or its exception, as a value: gevent's pool would print an
+    exception raised in a worker as an error, though the caller handles it (e.g. a refused image)."""
+    try:
+        return True, job(*args)
+    except Exception as error:  # noqa: BLE001 - not swallowed: run() raises it in the caller
+        return False, error

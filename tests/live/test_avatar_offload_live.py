@@ -62,3 +62,11 @@ def test_uploads_do_not_stall_health_checks(server, users, large_png):
     assert slowest_upload > 1.0, results
     assert len(latencies) >= window / 0.6
     assert max(latencies) < 0.5, (max(latencies), slowest_upload)
+
+
+def test_a_refused_upload_is_a_clear_answer_not_a_logged_traceback(server, users):
+    """The image is judged in a worker thread; its refusal reaches the user, and the log stays clean."""
+    response = users["ana"].http.post("/profile/avatar", headers=users["ana"].htmx(), timeout=20,
+                                      files={"avatar": ("fake.png", b"<html>not an image</html>", "image/png")})
+    assert response.status_code == 422
+    assert "Traceback" not in server.log.read_text()

@@ -19,9 +19,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	$(BIN)/flask --app run db upgrade
-	$(BIN)/flask --app run demo-data --if-empty
-	$(BIN)/python run.py
+	$(BIN)/python run.py --demo-data
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

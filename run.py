@@ -40,6 +40,9 @@ def main() -> None:
     exit_unless_database_answers()
     with app.app_context():
         upgrade()
+        if "--demo-data" in sys.argv[1:]:  # `make run`: a first look with something to see
+            from app.cli import seed_demo_if_empty
+            seed_demo_if_empty()
     logging.getLogger().setLevel(logging.INFO)  # alembic's logging config lowered it
     tune_gc()
     host, port = app.config["HOST"], app.config["PORT"]

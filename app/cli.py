@@ -66,17 +66,26 @@ def seed_demo(messages_per_channel: int = 120) -> None:
     db.session.commit()
 
 
+def seed_demo_if_empty() -> None:
+    """Demo data for a database without users (`python run.py --demo-data`); says what it did."""
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo("Database already has users; demo data not added.")
+        return
+    seed_demo()
+    names = ", ".join(u[0] for u in DEMO_USERS)
+    click.echo(f"Demo users {names}; password {DEMO_PASSWORD!r}.")
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
     def demo_data(if_empty: bool):
         """Fill the database with demo users, servers and a few hundred messages."""
-        if db.session.scalar(select(func.count(User.id))):
-            if if_empty:
-                click.echo("Database already has users; demo data not added.")
-                return
-            if db.session.scalar(select(User.id).where(User.username_key == DEMO_USERS[0][0])):
-                raise click.ClickException("Demo data is already there.")
+        if if_empty:
+            seed_demo_if_empty()
+            return
+        if db.session.scalar(select(User.id).where(User.username_key == DEMO_USERS[0][0])):
+            raise click.ClickException("Demo data is already there.")
         seed_demo()
         names = ", ".join(u[0] for u in DEMO_USERS)
         click.echo(f"Demo users {names}; password {DEMO_PASSWORD!r}.")

@@ -1378,6 +1378,21 @@ def run_storm(target: Target, args, n: int, restart: bool, frame_bytes: int = 90
     finally:
         box["process"].stop()
         receivers.stop()
+        report_server_trouble(box["process"])
+
+
+SERVER_TROUBLE = ("WORKER TIMEOUT", "Traceback", "ERROR", "CRITICAL")
+
+
+def report_server_trouble(process: Process) -> None:
+    """What the server logged that a storm should never cause (gunicorn killing a worker, tracebacks)."""
+    text = process.log.read_text(errors="replace") if process.log.exists() else ""
+    text = text.split("Handling signal:")[0]  # gevent workers told to quit print a SystemExit: not the storm's
+    found = {marker: text.count(marker) for marker in SERVER_TROUBLE if marker in text}
+    if found:
+        print(f"server log {process.log.name}: " + ", ".join(f"{count} x {marker}" for marker, count in found.items()),
+              file=sys.stderr)
+        print(f"--- first trouble ---\n{text[max(0, text.find(next(iter(found))) - 500):][:2500]}", file=sys.stderr)
 
 
 def csrf_in(html: str) -> str:

@@ -48,8 +48,25 @@
 
   window.addEventListener("popstate", function () { if (isOpen()) closeDrawer(false); });
 
+  function openChannelId() {
+    var list = document.getElementById("message-list");
+    return list ? list.dataset.channelId : null;
+  }
+
+  // A form sent from the drawer (a new channel) closes it once its channel is open.
+  var channelBeforeSubmit = null;
+  document.addEventListener("submit", function (event) {
+    if (isOpen() && event.target.closest("#channels-column")) channelBeforeSubmit = openChannelId();
+  });
+
   // A swap may bring a new toggle (another server or channel): keep its state true.
-  document.addEventListener("htmx:after:swap", syncToggle);
+  document.addEventListener("htmx:after:swap", function () {
+    if (channelBeforeSubmit !== null && openChannelId() !== channelBeforeSubmit) {
+      channelBeforeSubmit = null;
+      closeDrawer(false);
+    }
+    syncToggle();
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     if (location.hash === "#channels-column" && toggle()) {

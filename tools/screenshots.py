@@ -41,9 +41,9 @@ def start_app(instance: Path) -> tuple[subprocess.Popen, str]:
                RATELIMIT_ENABLED="0")
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    log = open(instance / "server-stderr.log", "wb")
-    process = subprocess.Popen([sys.executable, "run.py", "--demo-data"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=log)
+    with open(instance / "server-stderr.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "run.py", "--demo-data"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -111,7 +111,7 @@ def main() -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
                 for path in shoot(browser, base_url, args.out):
-                    print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+                    sys.stdout.write(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}\n")
                 browser.close()
         finally:
             process.terminate()

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_chat_flow import CHANNEL_URL, SERVER_URL, messages, message_id, register, unique
+from tests.browser.test_chat_flow import CHANNEL_URL, SERVER_URL, message_id, messages, register, unique
 
 PHONE = {"viewport": {"width": 375, "height": 812}, "has_touch": True, "is_mobile": True}
 TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True}
@@ -24,8 +24,10 @@ TARGET_CHECK = """(min) => {
     const style = getComputedStyle(el);
     if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
     if (box.bottom < 0 || box.top > innerHeight || box.right < 0 || box.left > innerWidth) continue;
-    if (box.height < min - 0.5 || box.width < min - 0.5)
-      bad.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+    if (box.height < min - 0.5 || box.width < min - 0.5) {
+      const name = `${el.tagName.toLowerCase()}#${el.id}.${el.className} "${el.textContent.trim().slice(0, 30)}"`;
+      bad.push(`${name} ${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
   }
   return bad;
 }"""
@@ -35,10 +37,13 @@ OVERFLOW_CHECK = """() => {
   const bad = [];
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || getComputedStyle(el).visibility === 'hidden' || el.closest('.skip-link, .visually-hidden')) continue;
-    if (box.right > width + 1 || box.left < -1) bad.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(box.left)}..${Math.round(box.right)}`);
+    if (box.width === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if (el.closest('.skip-link, .visually-hidden')) continue;
+    if (box.right > width + 1 || box.left < -1)
+      bad.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(box.left)}-${Math.round(box.right)}`);
   }
-  return bad.concat(document.documentElement.scrollWidth > width ? [`page scrolls sideways: ${document.documentElement.scrollWidth}`] : []);
+  const scroll = document.documentElement.scrollWidth;
+  return bad.concat(scroll > width ? [`page scrolls sideways: ${scroll}`] : []);
 }"""
 
 

@@ -224,3 +224,43 @@ def test_tablet_shows_two_columns(new_context):
     drawer_toggle(page).tap()
     expect(page.locator("#channels-column")).to_be_visible()
     assert_fits_the_screen(page)
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def test_phone_error_toast_leaves_the_composer_free_and_can_be_dismissed(new_context):
+    """Posting into a channel deleted meanwhile: the error shows where it does not cover Send."""
+    context = new_context(**PHONE)
+    page = context.new_page()
+    # As on a phone whose connection dropped: no live updates tell this page the channel went.
+    page.route("**/events/stream**", lambda route: route.abort())
+    register(page)
+    page.locator("#server-name").fill(unique("Toast "))
+    page.locator("#server-form").get_by_role("button", name="Create server").tap()
+    expect(page).to_have_url(SERVER_URL)
+    drawer_toggle(page).tap()
+    page.locator("#channels-column details.create-box summary").tap()
+    page.locator("#channel-name").fill("doomed")
+    page.locator("#channel-form").get_by_role("button", name="Create channel").tap()
+    expect(page.locator("#messages-column .channel-title")).to_contain_text("doomed")
+
+    admin = context.new_page()
+    admin.goto(page.url)
+    admin.get_by_role("link", name="Edit channel").click()
+    admin.once("dialog", lambda dialog: dialog.accept())
+    admin.locator("#channel-delete-form button[type=submit]").click()
+    expect(admin.locator("#messages-column .channel-title")).not_to_contain_text("doomed")
+
+    page.locator("#composer-input").fill("Anyone here?")
+    send = page.locator("#composer").get_by_role("button", name="Send")
+    send.tap()
+    toast = page.locator("#toasts .toast-error")
+    expect(toast).to_be_visible()
+    assert not overlaps(toast.bounding_box(), send.bounding_box()), "the error toast covers Send"
+    assert not overlaps(toast.bounding_box(), page.locator("#composer-input").bounding_box())
+    assert_fully_visible(page, toast)
+    toast.get_by_role("button", name="Dismiss").tap()
+    expect(toast).to_have_count(0)

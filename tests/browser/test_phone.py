@@ -264,3 +264,23 @@ def test_phone_error_toast_leaves_the_composer_free_and_can_be_dismissed(new_con
     assert_fully_visible(page, toast)
     toast.get_by_role("button", name="Dismiss").tap()
     expect(toast).to_have_count(0)
+
+
+def test_long_pages_have_no_seam_in_the_background(new_context):
+    """A form taller than the screen (keyboard up): the gradient must not restart below the fold."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    page = new_context(**{**PHONE, "viewport": {"width": 375, "height": 480}}).new_page()
+    page.goto("/register")
+    height = page.viewport_size["height"]
+    assert page.evaluate("document.documentElement.scrollHeight") > height + 100, "page not long enough to test"
+    page.evaluate(f"window.scrollTo(0, {height // 2})")
+    page.wait_for_function(f"window.scrollY === {height // 2}")
+    shot = Image.open(BytesIO(page.screenshot())).convert("RGB")
+    scale = shot.height / height
+    # Where the first screenful ends, now in the middle of the screen, at the left edge (outside the card).
+    above = shot.getpixel((1, int((height // 2 - 4) * scale)))
+    below = shot.getpixel((1, int((height // 2 + 4) * scale)))
+    assert max(abs(a - b) for a, b in zip(above, below, strict=True)) <= 6, (above, below)

@@ -82,6 +82,7 @@ def test_phone_journey_with_touch(new_context):
     page.locator("#server-name").fill(server_name)
     create.get_by_role("button", name="Create server").tap()
     expect(page).to_have_url(SERVER_URL)
+    page.wait_for_load_state()  # phone.js (deferred) is running
 
     # The channel fills the screen: header with the menu button and the name; lists hidden.
     expect(page.locator("#messages-column .channel-title")).to_contain_text("general")
@@ -183,6 +184,7 @@ def test_phone_journey_with_touch(new_context):
     assert_fits_the_screen(guest)
     result.get_by_role("button", name="Join").tap()
     expect(guest).to_have_url(SERVER_URL)
+    guest.wait_for_load_state()
     expect(guest.locator("#messages-column .channel-title")).to_contain_text("general")
     assert_fully_visible(guest, guest.locator("#composer").get_by_role("button", name="Send"))
     assert_fits_the_screen(guest)
@@ -195,6 +197,7 @@ def test_phone_drawer_without_javascript(new_context):
     page.locator("#server-name").fill(unique("NoJS "))
     page.locator("#server-form").get_by_role("button", name="Create server").tap()
     expect(page).to_have_url(SERVER_URL)
+    page.wait_for_load_state()  # phone.js (deferred) is running
     url = page.url
     nojs = new_context(**PHONE, java_script_enabled=False, storage_state=page.context.storage_state()).new_page()
     nojs.goto(url)
@@ -214,6 +217,7 @@ def test_tablet_shows_two_columns(new_context):
     page.locator("#server-name").fill(unique("Tablet "))
     page.locator("#server-form").get_by_role("button", name="Create server").tap()
     expect(page).to_have_url(SERVER_URL)
+    page.wait_for_load_state()  # phone.js (deferred) is running
     expect(page.locator("#messages-column .channel-title")).to_contain_text("general")
     rail = page.locator("#servers-column").bounding_box()
     column = page.locator("#messages-column").bounding_box()
@@ -241,6 +245,7 @@ def test_phone_error_toast_leaves_the_composer_free_and_can_be_dismissed(new_con
     page.locator("#server-name").fill(unique("Toast "))
     page.locator("#server-form").get_by_role("button", name="Create server").tap()
     expect(page).to_have_url(SERVER_URL)
+    page.wait_for_load_state()  # phone.js (deferred) is running
     drawer_toggle(page).tap()
     page.locator("#channels-column details.create-box summary").tap()
     page.locator("#channel-name").fill("doomed")

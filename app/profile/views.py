@@ -10,6 +10,7 @@ from app.errors import render_error
 from app.extensions import limiter
 from app.responses import render_page_or_fragment, wants_fragment
 from app.services import avatars, offload, profiles, sessions
+from app.services import preferences as preference_service
 from app.services.errors import ValidationFailed
 
 bp = Blueprint("profile", __name__)
@@ -50,6 +51,13 @@ def personal():
     except ValidationFailed as failed:
         return render_section("personal", failed.errors, status=422)
     return render_section("personal", saved=True)
+
+
+@bp.post("/profile/preferences")
+def preferences():
+    """Save the theme and whether desktop notifications are on."""
+    preference_service.update_preferences(current_user, request.form)
+    return render_section("preferences", saved=True)
 
 
 @bp.post("/profile/avatar")

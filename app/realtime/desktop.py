@@ -5,6 +5,7 @@ the browser only adds "the tab is hidden and permission was granted".
 Mentions and invitations come with their bell notification (a muted server
 creates none); every message of a server at level "all" comes with the message.
 """
+from flask import url_for
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -38,17 +39,19 @@ def load_notice(event: Event) -> dict | None:
 
 def notice_for(view, notice: dict) -> str:
     """The desktop frame of a mention or an invitation, in the viewer's language."""
-    if notice["kind"] == notifications.MENTION:
-        return view.desktop(_("%(who)s mentioned you in #%(channel)s (%(server)s).", who=notice["actor"],
-                              channel=notice["channel"], server=notice["server"]),
-                            excerpt(notice["content"]), view.url("chat.message", message_id=notice["message_id"]),
-                            f"mention-{notice['message_id']}")
-    return view.desktop(_("%(who)s invited you to %(server)s.", who=notice["actor"], server=notice["server"]),
-                        "", view.url("notifications.index"), f"invitation-{view.event.id}")
+    with view.in_language():
+        if notice["kind"] == notifications.MENTION:
+            return view.desktop(_("%(who)s mentioned you in #%(channel)s (%(server)s).", who=notice["actor"],
+                                  channel=notice["channel"], server=notice["server"]),
+                                excerpt(notice["content"]), url_for("chat.message", message_id=notice["message_id"]),
+                                f"mention-{notice['message_id']}")
+        return view.desktop(_("%(who)s invited you to %(server)s.", who=notice["actor"], server=notice["server"]),
+                            "", url_for("notifications.index"), f"invitation-{view.event.id}")
 
 
 def message_notice(view, message: Message, channel: Channel) -> str:
     """The desktop frame of a new message, for members who follow every message of the server."""
-    return view.desktop(_("%(who)s in #%(channel)s", who=message.author.display_name, channel=channel.name),
-                        excerpt(message.content), view.url("chat.message", message_id=message.id),
-                        f"message-{message.id}")
+    with view.in_language():
+        return view.desktop(_("%(who)s in #%(channel)s", who=message.author.display_name, channel=channel.name),
+                            excerpt(message.content), url_for("chat.message", message_id=message.id),
+                            f"message-{message.id}")

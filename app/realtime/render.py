@@ -6,6 +6,7 @@ Frames swap by element id, so a replayed or repeated frame changes nothing.
 """
 import json
 import re
+from contextlib import contextmanager
 
 from flask import Flask, render_template, url_for
 from flask_babel import force_locale
@@ -109,6 +110,12 @@ class View:
 
     def template(self, template: str, **context) -> str:
         return self.frame(render_template_standalone(self.app, template, self.locale, **context))
+
+    @contextmanager
+    def in_language(self):
+        """Translations and url_for as for a request from this viewer."""
+        with self.app.test_request_context("/"), force_locale(self.locale):
+            yield
 
     def desktop(self, title: str, body: str, url: str, tag: str) -> str:
         """A named frame raising one desktop notification (see DESKTOP)."""

@@ -3,8 +3,11 @@ events raise a desktop notification for whom."""
 import json
 
 import pytest
-from sqlalchemy import select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select, text
 
+import configuracion
+from app import create_app
 from app.extensions import db
 from app.models import Event, Membership, Notification, User
 from app.realtime.hub import Subscriber
@@ -248,3 +251,32 @@ def test_the_message_frame_is_rendered_once_for_all_who_follow_everything(cast):
     for user in (cast.member, cast.admin, cast.owner):
         frames.for_subscriber(Subscriber(user.id, {cast.server.id}, "en", 10))
     assert len(frames.cache) == 2  # the author; everyone following every message
+
+
+# -- the migration ----------------------------------------------------------------------------
+
+
+def test_existing_users_and_memberships_get_the_defaults_and_back(tmp_path):
+    class Config(configuracion.TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prefs.db'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="b7d4e5f6a1c2")
+        for statement in [
+            "INSERT INTO users (id, username, username_key, email, display_name, first_name, last_name, birth_date,"
+            " password_hash, created_at, bio) VALUES (1, 'ana', 'ana', 'ana@example.com', 'Ana', 'Ana', 'G',"
+            " '1990-01-01', 'x', '2026-01-01 00:00:00', '')",
+            "INSERT INTO servers (id, name, name_key, description, owner_id, is_public, member_count, created_at)"
+            " VALUES (1, 'S', 's', '', 1, 1, 1, '2026-01-01 00:00:00')",
+            "INSERT INTO memberships (id, user_id, server_id, role, created_at)"
+            " VALUES (1, 1, 1, 'owner', '2026-01-01 00:00:00')",
+        ]:
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text("SELECT theme, desktop_notifications FROM users")).one() == ("system", 0)
+        assert db.session.execute(text("SELECT notify_level FROM memberships")).scalar() == "mentions"
+        downgrade(revision="b7d4e5f6a1c2")
+        assert db.session.execute(text("SELECT count(*) FROM memberships")).scalar() == 1
+        db.session.remove()

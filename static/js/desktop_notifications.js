@@ -22,11 +22,6 @@
     showStatus(toggle);
   });
 
-  document.addEventListener("htmx:after:swap", function () {
-    var toggle = document.querySelector("[data-desktop-notifications-toggle]");
-    if (toggle) showStatus(toggle);
-  });
-
   document.addEventListener("charla:desktop", function (event) {
     if (!supported || Notification.permission !== "granted" || document.visibilityState !== "hidden") return;
     var notice;

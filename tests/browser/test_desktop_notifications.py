@@ -46,7 +46,19 @@ def turn_on_desktop_notifications(page) -> None:
     section = page.locator("#profile-preferences")
     section.locator("#desktop-notifications").check()
     section.get_by_role("button", name="Save").click()
-    expect(section.locator(".form-ok")).to_have_text("Saved.")
+    expect(page.locator("#toasts .toast p")).to_have_text("Saved.")
+    expect(section.locator("#desktop-notifications")).to_be_checked()
+
+
+def test_a_chosen_theme_applies_to_the_page_at_once(page):
+    register(page, unique("dora"))
+    page.goto("/profile")
+    assert page.locator("html").get_attribute("data-theme") is None
+    page.locator("#profile-preferences").get_by_label("Dark").check()
+    page.locator("#profile-preferences").get_by_role("button", name="Save").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
 
 
 def test_permission_is_asked_only_when_the_user_turns_notifications_on(new_context):

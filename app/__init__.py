@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import configuracion
 from app.errors import database_is_down
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from app.params import IdConverter
 from app.requests import CharlaRequest
 
@@ -41,8 +41,22 @@ def create_app(config_class=configuracion.Config) -> Flask:
     limiter.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    compress.init_app(app)
 
-    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, templating
+    from app import (
+        auth,
+        chat,
+        errors,
+        explore,
+        health,
+        invites,
+        members,
+        notifications,
+        profile,
+        security,
+        static_files,
+        templating,
+    )
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views
@@ -61,6 +75,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     errors.register(app)
     security.register(app)
     templating.register(app)
+    static_files.register(app)
     register_cli(app)
     return app
 

@@ -93,3 +93,15 @@ def test_the_stream_is_never_compressed_and_its_first_bytes_go_out_at_once(clien
         assert (first if isinstance(first, bytes) else first.encode()).startswith(b"retry: ")
     finally:
         response.close()
+
+
+def test_scripts_and_stylesheets_carry_only_the_headers_that_apply_to_them(client):
+    urls = static_urls(client.get("/login"))
+    for url in urls:
+        response = client.get(url)
+        assert response.headers["X-Content-Type-Options"] == "nosniff", url
+        if url.split("?")[0].endswith((".js", ".css")):
+            assert "Content-Security-Policy" not in response.headers, url
+        else:  # an SVG opened on its own is a document: it keeps the policy
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"], url
+    assert "Content-Security-Policy" in client.get("/login").headers

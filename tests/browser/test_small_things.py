@@ -49,7 +49,8 @@ def test_continue_on_the_avatar_step_saves_the_chosen_picture(page, tmp_path):
     page.locator("#a-avatar").set_input_files(str(path))
     page.get_by_role("link", name="Continue to Charla").click()  # without pressing "Save avatar" first
     expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.locator(".user-link img.avatar")).to_have_attribute("src", re.compile(r"^/avatars/[0-9a-f]{32}-64\.webp$"))
+    avatar = page.locator(".user-link img.avatar")
+    expect(avatar).to_have_attribute("src", re.compile(r"^/avatars/[0-9a-f]{32}-64\.webp$"))
 
 
 def test_right_after_joining_the_title_has_no_unread_dot(new_context):

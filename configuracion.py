@@ -144,6 +144,9 @@ class Config:
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
     COMPRESS_MIN_SIZE = 500
+    # Brotli 5 rather than Flask-Compress's 4: 7% smaller CSS and JS for 35% more time (about 3 ms for
+    # all of them); past 5 the time grows far faster than the savings.
+    COMPRESS_BR_LEVEL = 5
 
 
 class TestingConfig(Config):

@@ -43,7 +43,7 @@ def test_a_hashed_static_url_is_kept_a_year_and_any_other_is_asked_again(client)
     url = next(u for u in static_urls(client.get("/login")) if "/css/app.css" in u)
     hashed = client.get(url)
     assert hashed.status_code == 200 and hashed.headers["Cache-Control"] == IMMUTABLE
-    assert hashed.get_data() == (ROOT / "static/css/app.css").read_bytes()
+    assert hashed.get_data() == static_files.minified(str(ROOT / "static"), "css/app.css")
     for stale in ("/static/css/app.css", "/static/css/app.css?v=0123456789abcdef"):
         response = client.get(stale)
         assert response.status_code == 200
@@ -80,7 +80,29 @@ def test_css_and_javascript_are_compressed(client):
             continue
         response = client.get(url, headers={"Accept-Encoding": "br"})
         assert response.headers["Content-Encoding"] == "br", url
-        assert brotli.decompress(response.get_data()) == (ROOT / url.split("?")[0].lstrip("/")).read_bytes()
+        filename = url.split("?")[0].removeprefix("/static/")
+        expected = static_files.minified(str(ROOT / "static"), filename) or (ROOT / "static" / filename).read_bytes()
+        assert brotli.decompress(response.get_data()) == expected
+
+
+def test_our_css_and_javascript_go_out_minified_and_vendored_files_as_they_are(client):
+    for filename in ("js/app.js", "js/wire.js", "css/app.css"):
+        source = (ROOT / "static" / filename).read_text()
+        served = client.get(f"/static/{filename}").get_data(as_text=True)
+        assert len(served) < 0.9 * len(source), filename
+        assert "/*" not in served and "\n  " not in served, filename  # no comments, no indentation
+    assert '"data-enter-submits"' in client.get("/static/js/app.js").get_data(as_text=True)  # the same program
+    vendored = client.get("/static/vendor/htmx/htmx.min.js").get_data()
+    assert vendored == (ROOT / "static/vendor/htmx/htmx.min.js").read_bytes()
+
+
+def test_in_debug_mode_the_files_are_served_as_written(app, client):
+    app.debug = True
+    try:
+        served = client.get("/static/js/app.js").get_data()
+    finally:
+        app.debug = False
+    assert served == (ROOT / "static/js/app.js").read_bytes()
 
 
 def test_the_stream_is_never_compressed_and_its_first_bytes_go_out_at_once(client, as_user, cast):

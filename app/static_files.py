@@ -17,6 +17,7 @@ from pathlib import Path
 import rcssmin
 import rjsmin
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VERSION_ARG = "v"
@@ -59,8 +60,24 @@ def minified(static_folder: str, filename: str) -> bytes | None:
     return content
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, saved for everything but static files.
+
+    A static file neither reads nor changes the session, but Flask-Login looks
+    into it after every request, which would add `Vary: Cookie`: a browser then
+    fetches every kept file again whenever the cookie changes (a flash message
+    is enough).
+    """
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
 def register(app: Flask) -> None:
     static_folder = os.fspath(app.static_folder)
+    app.session_interface = SessionInterface()
 
     @app.url_defaults
     def version_static_urls(endpoint: str, values: dict) -> None:

@@ -43,6 +43,7 @@ def test_a_hashed_static_url_is_kept_a_year_and_any_other_is_asked_again(client)
     url = next(u for u in static_urls(client.get("/login")) if "/css/app.css" in u)
     hashed = client.get(url)
     assert hashed.status_code == 200 and hashed.headers["Cache-Control"] == IMMUTABLE
+    assert "Cookie" not in hashed.headers.get("Vary", "")  # a new session cookie must not invalidate it
     assert hashed.get_data() == static_files.minified(str(ROOT / "static"), "css/app.css")
     for stale in ("/static/css/app.css", "/static/css/app.css?v=0123456789abcdef"):
         response = client.get(stale)

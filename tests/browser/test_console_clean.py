@@ -123,6 +123,20 @@ def test_no_console_errors_or_csp_violations_through_the_journey(new_context):
     host.locator("#bell").click()
     expect(host.locator("#notifications-host")).not_to_be_empty()
 
+    # The pages behind forms that also work without JavaScript, and an invite's preview.
+    host.goto(server_path)
+    composer.fill("kept")
+    composer.press("Enter")
+    kept = messages(host).last.get_attribute("id").removeprefix("message-")
+    for path in ("/servers/new", server_path + "/channels/new", "/notifications",
+                 f"/messages/{kept}/edit", f"/messages/{kept}/delete"):
+        host.goto(path)
+        expect(host.locator("main").first).to_be_visible()
+    host.goto(server_path + "/invites")
+    host.get_by_role("button", name="Create invite link").click()
+    guest.goto(host.locator("#new-invite-url").input_value())
+    expect(guest.locator("h1")).to_be_visible()
+
     # Members, settings, profile (a language change reloads it whole), error pages of a member.
     host.goto(server_path + "/members")
     expect(host.locator("h1, h2").first).to_be_visible()

@@ -43,23 +43,11 @@ def create_app(config_class=configuracion.Config) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
 
-    from app import (
-        auth,
-        chat,
-        errors,
-        explore,
-        health,
-        invites,
-        members,
-        notifications,
-        profile,
-        security,
-        static_files,
-        templating,
-    )
+    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, templating
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views
+    from app.static_files import register as register_static_files
     login_manager.init_app(app)
     auth.init_login(login_manager)
     app.register_blueprint(auth.bp)
@@ -75,7 +63,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     errors.register(app)
     security.register(app)
     templating.register(app)
-    static_files.register(app)
+    register_static_files(app)
     register_cli(app)
     return app
 

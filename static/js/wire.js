@@ -10,8 +10,8 @@
   function checkLength(box) {
     var max = parseInt(box.dataset.maxChars, 10);
     var counter = document.getElementById(box.dataset.counter);
-    // The server counts characters, not UTF-16 units, and sends \r\n as \n.
-    var length = Array.from(box.value.replace(/\r\n/g, "\n")).length;
+    // As the server counts: characters (not UTF-16 units), blanks around the text left out.
+    var length = Array.from(box.value.replace(/\r\n?/g, "\n").trim()).length;
     var over = length > max;
     var message = over ? box.dataset.tooLong.replace("{count}", numbers.format(length))
       .replace("{max}", numbers.format(max)) : "";

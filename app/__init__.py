@@ -42,7 +42,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, templating
+    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, switcher, templating
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views
@@ -56,6 +56,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app.register_blueprint(invites.bp)
     app.register_blueprint(members.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(switcher.bp)
     app.register_blueprint(live_views.bp)
     live.init_app(app)
     errors.register(app)

@@ -42,10 +42,11 @@ def create_app(config_class=configuracion.Config) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, switcher, templating
+    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, templating
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views
+    from app.switcher import bp as switcher_bp
     login_manager.init_app(app)
     auth.init_login(login_manager)
     app.register_blueprint(auth.bp)
@@ -56,7 +57,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app.register_blueprint(invites.bp)
     app.register_blueprint(members.bp)
     app.register_blueprint(notifications.bp)
-    app.register_blueprint(switcher.bp)
+    app.register_blueprint(switcher_bp)
     app.register_blueprint(live_views.bp)
     live.init_app(app)
     errors.register(app)

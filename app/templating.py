@@ -7,7 +7,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
-
 from app.services.mentions import highlight
 from app.services.messages import continues_group
 

@@ -121,7 +121,7 @@
     var target = event.detail && event.detail.ctx && event.detail.ctx.target;
     if (!(target instanceof Element)) return;
     var active = document.activeElement;
-    if (target.matches(".message") && (target.contains(active) || !active || active === document.body)) {
+    if (target.matches(".message") && target.contains(active)) {
       pendingFocus = { id: target.id, neighbours: neighbourIds(target) };
     }
     var input = target.querySelector("#composer-input");
@@ -145,9 +145,10 @@
         if (neighbour) { setCurrent(neighbour); focusQuietly(neighbour); } else focusQuietly(composerInput());
       }
     }
-    if (focusComposerAfterSwap && byId("composer-input")) {
-      focusComposerAfterSwap = false;
-      composerInput().focus();
+    var input = composerInput();
+    if (composerBeforeSwitch && input && input !== composerBeforeSwitch) {
+      composerBeforeSwitch = null;
+      input.focus();
     }
   });
 
@@ -199,7 +200,7 @@
   }
 
   // ---- Channels ----------------------------------------------------------------------
-  var focusComposerAfterSwap = false;
+  var composerBeforeSwitch = null;  // set when a shortcut changes channel: focus the new channel's box
 
   function goToChannel(step, unreadOnly) {
     var links = Array.prototype.slice.call(document.querySelectorAll("#channels-column .channel-link"));
@@ -207,7 +208,8 @@
     for (var i = index + step; i >= 0 && i < links.length; i += step) {
       var unread = links[i].querySelector(".unread-flag:not([hidden]), .mention-badge:not([hidden])");
       if (!unreadOnly || unread) {
-        focusComposerAfterSwap = isTyping(document.activeElement) || document.activeElement === document.body;
+        var active = document.activeElement;
+        if (isTyping(active) || !active || active === document.body) composerBeforeSwitch = composerInput();
         links[i].click();
         return;
       }

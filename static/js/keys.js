@@ -97,37 +97,52 @@
   });
 
   // ---- Focus after swaps ---------------------------------------------------------
-  // A message (or its edit form) swapped out while focus was in it gives focus to
-  // what replaces it, or to a neighbour when it is gone (deleted).
-  var pendingFocus = null;
+  // A message (or its edit form) that goes away while focus is in it (saved,
+  // cancelled, deleted, replaced by a live frame) hands focus to what replaces
+  // it, else to a neighbour, else to the message box: never to <body>.
+  var focusedItem = null;
   var draft = {};  // composer text per channel (form action), kept across refetches
 
-  function neighbourIds(el) {
-    var all = messages();
-    var index = all.indexOf(el);
-    var ids = [];
-    if (index === -1) {  // an edit form: its neighbours are the articles around it
-      var after = el.nextElementSibling, before = el.previousElementSibling;
-      if (after && after.matches("article.message")) ids.push(after.id);
-      if (before && before.matches("article.message")) ids.push(before.id);
-      return ids;
+  document.addEventListener("focusin", function (event) {
+    focusedItem = event.target.closest ? event.target.closest("#message-list .message") : null;
+  });
+  document.addEventListener("pointerdown", function (event) {
+    // The reader clicked elsewhere: nothing to restore. (htmx itself blurs a form
+    // it is about to swap, so a blur alone does not say the reader left.)
+    if (focusedItem && !focusedItem.contains(event.target)) focusedItem = null;
+  });
+
+  function nearestMessage(node, direction) {
+    for (var el = node; el; el = el[direction]) {
+      if (el.nodeType === 1 && el.matches("article.message") && el.isConnected) return el;
     }
-    if (all[index + 1]) ids.push(all[index + 1].id);
-    if (all[index - 1]) ids.push(all[index - 1].id);
-    return ids;
+    return null;
   }
+
+  function refocus(records) {
+    var active = document.activeElement;
+    if (!focusedItem || focusedItem.isConnected || (active && active !== document.body)) return;
+    var lost = focusedItem;
+    focusedItem = null;
+    var replacement = byId(lost.id);
+    if (replacement && replacement.matches("article.message")) { setCurrent(replacement); focusQuietly(replacement); return; }
+    if (replacement) return;  // an edit form: its [autofocus] box takes the focus
+    var record = records.find(function (r) { return Array.prototype.indexOf.call(r.removedNodes, lost) !== -1; });
+    var neighbour = record && (nearestMessage(record.nextSibling, "nextSibling") ||
+                               nearestMessage(record.previousSibling, "previousSibling"));
+    if (neighbour) { setCurrent(neighbour); focusQuietly(neighbour); } else focusQuietly(composerInput());
+  }
+
+  new MutationObserver(refocus).observe(document.documentElement, { childList: true, subtree: true });
 
   document.addEventListener("htmx:before:swap", function (event) {
     var target = event.detail && event.detail.ctx && event.detail.ctx.target;
     if (!(target instanceof Element)) return;
-    var active = document.activeElement;
-    if (target.matches(".message") && target.contains(active)) {
-      pendingFocus = { id: target.id, neighbours: neighbourIds(target) };
-    }
     var input = target.querySelector("#composer-input");
-    if (input && input.value) {
+    if (input && input.value && input.value !== sent[input.form.getAttribute("action")]) {
       draft[input.form.getAttribute("action")] = {
-        value: input.value, start: input.selectionStart, end: input.selectionEnd, focused: input === active
+        value: input.value, start: input.selectionStart, end: input.selectionEnd,
+        focused: input === document.activeElement
       };
     }
   });
@@ -135,16 +150,6 @@
   document.addEventListener("htmx:after:swap", function () {
     syncRoving();
     restoreDraft();
-    if (pendingFocus) {
-      var wanted = pendingFocus;
-      pendingFocus = null;
-      var el = byId(wanted.id);
-      if (el && el.matches("article.message")) { setCurrent(el); focusQuietly(el); }
-      else if (!el) {
-        var neighbour = wanted.neighbours.map(byId).find(Boolean);
-        if (neighbour) { setCurrent(neighbour); focusQuietly(neighbour); } else focusQuietly(composerInput());
-      }
-    }
     var input = composerInput();
     if (composerBeforeSwitch && input && input !== composerBeforeSwitch) {
       composerBeforeSwitch = null;
@@ -168,24 +173,16 @@
       draft[event.target.form.getAttribute("action")] = null;  // the box is the truth while it is there
     }
   });
-  document.addEventListener("htmx:after:request", function (event) {
-    if (event.target.id === "composer") draft[event.target.getAttribute("action")] = null;
-  });
+  // What is on its way is no draft, even if the box is swapped before the answer comes.
+  var sent = {};
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "composer") return;
+    draft[form.getAttribute("action")] = null;
+    sent[form.getAttribute("action")] = form.querySelector("#composer-input").value;
+  }, true);
 
-  // A live frame that replaces the focused message keeps the focus on it.
-  var focusedBeforeFrame = null;
-  document.addEventListener("htmx:sse:before:message", function () {
-    var active = document.activeElement;
-    focusedBeforeFrame = active && active.id && active.matches("article.message") ? active.id : null;
-  });
-  document.addEventListener("htmx:sse:after:message", function () {
-    syncRoving();
-    if (!focusedBeforeFrame) return;
-    var active = document.activeElement;
-    var el = byId(focusedBeforeFrame);
-    focusedBeforeFrame = null;
-    if (el && (!active || active === document.body)) { setCurrent(el); el.focus({ preventScroll: true }); }
-  });
+  document.addEventListener("htmx:sse:after:message", syncRoving);
 
   // ---- Popovers (notifications, profile card): Escape gives focus back ------------
   var popoverOpener = null;

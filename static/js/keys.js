@@ -190,11 +190,19 @@
     var opener = event.target.closest("[hx-target='#notifications-host'], [hx-target='#profile-card']");
     if (opener) popoverOpener = opener;
   });
-  function openPopover() {
-    return ["notifications-host", "profile-card"].map(byId).find(function (host) {
+  var popoverWasOpen = false;
+  // Capture: before app.js closes the popover on Escape.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var popover = ["notifications-host", "profile-card"].map(byId).find(function (host) {
       return host && host.firstElementChild;
     });
-  }
+    popoverWasOpen = Boolean(popover);
+    var back = popoverOpener;
+    if (popover && back && popover.contains(event.target)) {
+      setTimeout(function () { if (back.isConnected) back.focus(); }, 0);
+    }
+  }, true);
 
   // ---- Channels ----------------------------------------------------------------------
   var composerBeforeSwitch = null;  // set when a shortcut changes channel: focus the new channel's box
@@ -350,13 +358,7 @@
     }
     if (key === "Escape") {
       if (el.closest && el.closest("form.editing")) return;  // app.js cancels the edit
-      var popover = openPopover();
-      if (popover) {
-        var back = popoverOpener;
-        if (popover.contains(el) && back) setTimeout(function () { if (back.isConnected) back.focus(); }, 0);
-        return;  // app.js closes it
-      }
-      if (byId("message-list")) markChannelRead();
+      if (!popoverWasOpen && byId("message-list")) markChannelRead();
     }
   });
 

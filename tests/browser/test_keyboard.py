@@ -191,3 +191,25 @@ def test_unread_channel_shortcut_and_escape_marks_read(new_context, live_databas
     with alice.expect_request(lambda r: r.method == "POST" and r.url.endswith("/read")) as request:
         alice.keyboard.press("Escape")
     assert "up_to=" in (request.value.post_data or "")
+
+
+def test_the_notifications_panel_is_next_after_the_bell(new_context, live_database):
+    alice, bob = new_context().new_page(), new_context().new_page()
+    register(alice)
+    bob_name = register(bob)
+    server_path = create_server(alice, unique("Bell "))
+    add_member(live_database, bob_name, int(server_path.rsplit("/", 1)[1]))
+    post(alice, f"hello @{bob_name}")
+    bob.goto("/")  # not the channel: opening it would read the mention
+    bell = bob.locator("#bell")
+    expect(bell).to_have_attribute("aria-label", "Notifications: 1 unread")
+
+    bell.focus()
+    bob.keyboard.press("Enter")
+    panel = bob.locator("#notifications-host #notifications-panel")
+    expect(panel).to_be_visible()
+    bob.keyboard.press("Tab")
+    expect(panel.get_by_role("button", name="Mark all as read")).to_be_focused()
+    bob.keyboard.press("Escape")
+    expect(panel).to_have_count(0)
+    expect(bell).to_be_focused()

@@ -213,3 +213,17 @@ def test_the_notifications_panel_is_next_after_the_bell(new_context, live_databa
     bob.keyboard.press("Escape")
     expect(panel).to_have_count(0)
     expect(bell).to_be_focused()
+
+
+def test_ctrl_k_works_on_every_signed_in_page(page: Page):
+    register(page)
+    create_server(page, unique("Café "))
+    page.goto("/explore")
+    page.keyboard.press("Control+k")
+    box = page.locator("dialog#keys-dialog #switcher-q")
+    expect(box).to_be_focused()
+    page.keyboard.type("cafe")  # no accent, any case
+    expect(page.locator("#switcher-results .switcher-link")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/servers/\d+$"))
+    expect(page.locator("#channels-column .server-title")).to_contain_text("Café")

@@ -133,7 +133,16 @@
     if (neighbour) { setCurrent(neighbour); focusQuietly(neighbour); } else focusQuietly(composerInput());
   }
 
-  new MutationObserver(refocus).observe(document.documentElement, { childList: true, subtree: true });
+  // Messages come and go by many roads (swaps, live frames, history restore):
+  // after any change to the page, one message is the tab stop again.
+  var syncQueued = false;
+  new MutationObserver(function (records) {
+    refocus(records);
+    if (!syncQueued) {
+      syncQueued = true;
+      queueMicrotask(function () { syncQueued = false; syncRoving(); });
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
 
   document.addEventListener("htmx:before:swap", function (event) {
     var target = event.detail && event.detail.ctx && event.detail.ctx.target;
@@ -181,8 +190,6 @@
     draft[form.getAttribute("action")] = null;
     sent[form.getAttribute("action")] = form.querySelector("#composer-input").value;
   }, true);
-
-  document.addEventListener("htmx:sse:after:message", syncRoving);
 
   // ---- Popovers (notifications, profile card): Escape gives focus back ------------
   var popoverOpener = null;
@@ -342,7 +349,7 @@
     if (el.closest && el.closest("#switcher-panel")) { onSwitcherKey(event); return; }
     if (el.closest && el.closest("#keys-dialog")) return;
 
-    if (event.altKey && !command && (key === "ArrowUp" || key === "ArrowDown")) {
+    if (event.altKey && !command && (key === "ArrowUp" || key === "ArrowDown") && !el.closest("form.editing")) {
       event.preventDefault();
       goToChannel(key === "ArrowUp" ? -1 : 1, event.shiftKey);
       return;

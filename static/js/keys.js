@@ -288,7 +288,19 @@
     });
   }
 
-  function openSwitcher() { return openDialog(SWITCH_URL, "switcher-title", "[data-switcher-input]"); }
+  // Keys typed while the switcher is on its way go into its box when it comes.
+  var typedAhead = null;
+  function openSwitcher() {
+    typedAhead = "";
+    return openDialog(SWITCH_URL, "switcher-title", "[data-switcher-input]").finally(function () {
+      var input = document.querySelector("#keys-dialog [data-switcher-input]");
+      if (input && typedAhead) {
+        input.value += typedAhead;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      typedAhead = null;
+    });
+  }
   function openShortcuts() { return openDialog(SHORTCUTS_URL, "shortcuts-title", "[data-close-dialog]"); }
 
   document.addEventListener("click", function (event) {
@@ -340,6 +352,9 @@
     var key = event.key;
     var command = event.ctrlKey || event.metaKey;
 
+    if (typedAhead !== null && key.length === 1 && !command && !event.altKey) {
+      typedAhead += key; event.preventDefault(); return;
+    }
     if (command && !event.altKey && (key === "k" || key === "K")) {
       event.preventDefault(); openSwitcher(); return;
     }

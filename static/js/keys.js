@@ -69,7 +69,14 @@
     var index = all.indexOf(article);
     var next = null;
     switch (event.key) {
-      case "ArrowUp": next = all[Math.max(index - 1, 0)]; break;
+      case "ArrowUp": {
+        if (index === 0) {  // the oldest shown: ask for older history, focus stays put
+          var older = document.querySelector("#message-list .history-more a");
+          if (older) older.click();
+        }
+        next = all[Math.max(index - 1, 0)];
+        break;
+      }
       case "ArrowDown": next = all[Math.min(index + 1, all.length - 1)]; break;
       case "Home": next = all[0]; break;
       case "End": next = all[all.length - 1]; break;

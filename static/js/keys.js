@@ -57,11 +57,11 @@
     if (scroller) scroller.setAttribute("tabindex", "-1");
   }
 
+  // The message's Edit or Delete link, when the message is the reader's.
   function action(article, kind) {
-    var actions = article.querySelectorAll(".message-actions a.action");
-    if (!actions.length || article.dataset.authorId !== myId()) return null;
-    return kind === "delete" ? article.querySelector(".message-actions a.action.danger")
-      : article.querySelector(".message-actions a.action:not(.danger)");
+    if (article.dataset.authorId !== myId()) return null;
+    return article.querySelector(kind === "delete" ? ".message-actions a.action.danger"
+      : ".message-actions a.action:not(.danger)");
   }
 
   function onMessageKey(event, article) {

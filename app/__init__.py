@@ -48,6 +48,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     from app.realtime import live
     from app.realtime import views as live_views
     from app.static_files import register as register_static_files
+    from app.switcher import bp as switcher_bp
     login_manager.init_app(app)
     auth.init_login(login_manager)
     app.register_blueprint(auth.bp)
@@ -58,6 +59,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app.register_blueprint(invites.bp)
     app.register_blueprint(members.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(switcher_bp)
     app.register_blueprint(live_views.bp)
     live.init_app(app)
     errors.register(app)

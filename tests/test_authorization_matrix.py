@@ -64,6 +64,9 @@ MATRIX = [
     ("notifications.bell", "GET", "/notifications/bell", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("notifications.read", "POST", "/notifications/{notification}/read", dict(anonymous=LOGIN, outsider=303, member=404, author=404, admin=404, owner=404)),
     ("notifications.read_all", "POST", "/notifications/read", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
+    ("notifications.server_level", "GET", "/servers/{server}/notifications", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("notifications.set_server_level", "POST", "/servers/{server}/notifications", dict(anonymous=LOGIN, outsider=404, member=400, author=400, admin=400, owner=400)),
+    ("profile.preferences", "POST", "/profile/preferences", dict(anonymous=LOGIN, outsider=400, member=400, author=400, admin=400, owner=400)),
     ("profile.edit", "GET", "/profile", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("profile.personal", "POST", "/profile/personal", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
     ("profile.avatar", "POST", "/profile/avatar", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
@@ -76,6 +79,9 @@ MATRIX = [
     ("profile.revoke_session", "POST", "/profile/sessions/{session}/revoke", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=303)),
     ("profile.end_all_sessions", "POST", "/profile/sessions/end-all", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("profile.card", "GET", "/users/{author_id}/card", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    # The switcher searches only the user's own servers: an outsider gets a page with no results.
+    ("switcher.index", "GET", "/switch?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("switcher.shortcuts", "GET", "/keyboard", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
 ]
 
 

@@ -46,6 +46,11 @@
     }
   });
 
+  // Tabbing out of the drawer closes it, so focus never sits under the dimmed layer.
+  document.addEventListener("focusin", function (event) {
+    if (isOpen() && !event.target.closest("#servers-column, #channels-column, #nav-toggle")) closeDrawer(false);
+  });
+
   window.addEventListener("popstate", function () { if (isOpen()) closeDrawer(false); });
 
   function openChannelId() {

@@ -110,6 +110,10 @@ def test_phone_journey_with_touch(new_context):
     expect(toggle).to_be_focused()
     toggle.tap()
     expect(page.locator("#channels-column")).to_be_visible()
+    page.locator("#composer-input").focus()  # as Tab past the drawer's last control
+    expect(page.locator("#channels-column")).to_be_hidden()
+    toggle.tap()
+    expect(page.locator("#channels-column")).to_be_visible()
     page.mouse.click(360, 400)  # the dimmed messages, right of the drawer
     expect(page.locator("#channels-column")).to_be_hidden()
 

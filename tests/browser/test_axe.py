@@ -72,6 +72,7 @@ def cast(module_context):
     for text in ("Hello there", "A second line from me", "And @nobody mentioned"):
         box.fill(text)
         box.press("Enter")
+        expect(box).to_have_value("")  # the answer came: the next post gets a new nonce
         expect(owner_page.locator("#message-list .message", has_text=text)).to_have_count(1)
     owner_page.goto(server_path + "/invites")
     owner_page.get_by_role("button", name="Create invite link").click()
@@ -88,6 +89,7 @@ def cast(module_context):
     for text in ("Hi from the member", "Two in a row"):
         box.fill(text)
         box.press("Enter")
+        expect(box).to_have_value("")  # the answer came: the next post gets a new nonce
         expect(member_page.locator("#message-list .message", has_text=text)).to_have_count(1)
 
     newcomer_page = module_context(locale="en-GB").new_page()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_flow import PASSWORD, create_server, register, unique
+from tests.browser.test_chat_flow import create_server, register, unique
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 DESKTOP = {"width": 1280, "height": 800}

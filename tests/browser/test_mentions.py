@@ -59,7 +59,7 @@ def test_a_mention_updates_badge_and_bell_live_and_opening_reads_it(new_context)
     composer.press_sequentially("@" + bob[:4])
     option = alice_page.locator(f"#mention-suggestions [data-username='{bob}']")
     expect(option).to_be_visible()
-    expect(composer).to_have_attribute("aria-expanded", "true")
+    expect(composer).to_have_attribute("aria-activedescendant", re.compile(r"^suggestion-\d+$"))
     composer.press("Enter")
     expect(composer).to_have_value(f"@{bob} ")
     expect(alice_page.locator("#mention-suggestions")).to_be_hidden()
@@ -67,8 +67,8 @@ def test_a_mention_updates_badge_and_bell_live_and_opening_reads_it(new_context)
     composer.press("Enter")
     expect(messages(alice_page).last.locator(".content")).to_have_text(f"@{bob} look at this")
     expect(composer).to_have_value("")
-    expect(bob_page.locator(f"#channel-mentions-{news_id}")).to_have_text("1")
-    expect(bob_page.locator(f"#server-mentions-{server_id}")).to_have_text("1")
+    expect(bob_page.locator(f"#channel-mentions-{news_id}")).to_have_text("1 mention")  # "mention" for screen readers only
+    expect(bob_page.locator(f"#server-mentions-{server_id}")).to_have_text("1 mention")  # "mention" for screen readers only
     expect(bob_page.locator("#bell-count")).to_have_text("1")
     expect(bob_page).to_have_title(re.compile(r"^\(1\) #general"))  # the tab counts the mention
     assert bob_page.evaluate("window.__noReload") == "same-document"

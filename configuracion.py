@@ -135,6 +135,19 @@ class Config:
     LIVE_CONCURRENT_OPENINGS = int(os.environ.get("LIVE_CONCURRENT_OPENINGS", "8"))
     PROXY_FIX = env_flag("PROXY_FIX", False)
 
+    # Compression (Flask-Compress) of what the browser accepts it for: brotli, else gzip
+    # (deflate for streamed bodies such as static files). Not the live stream
+    # (text/event-stream is deliberately absent): a compressor holds bytes back
+    # until it has enough, and every frame must go out at once.
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "image/svg+xml", "text/plain"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+    COMPRESS_MIN_SIZE = 500
+    # Brotli 5 rather than Flask-Compress's 4: 7% smaller CSS and JS for 35% more time (about 3 ms for
+    # all of them); past 5 the time grows far faster than the savings.
+    COMPRESS_BR_LEVEL = 5
+
 
 class TestingConfig(Config):
     TESTING = True

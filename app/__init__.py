@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import configuracion
 from app.errors import database_is_down
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from app.params import IdConverter
 from app.requests import CharlaRequest
 
@@ -41,11 +41,14 @@ def create_app(config_class=configuracion.Config) -> Flask:
     limiter.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    compress.init_app(app)
 
     from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, templating
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views
+    from app.static_files import register as register_static_files
+    from app.switcher import bp as switcher_bp
     login_manager.init_app(app)
     auth.init_login(login_manager)
     app.register_blueprint(auth.bp)
@@ -56,11 +59,13 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app.register_blueprint(invites.bp)
     app.register_blueprint(members.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(switcher_bp)
     app.register_blueprint(live_views.bp)
     live.init_app(app)
     errors.register(app)
     security.register(app)
     templating.register(app)
+    register_static_files(app)
     register_cli(app)
     return app
 

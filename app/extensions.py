@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound in create_app()."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,3 +24,4 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 htmx = HTMX()
 babel = Babel()
+compress = Compress()

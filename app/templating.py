@@ -3,16 +3,24 @@ import uuid
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from app.errors import database_is_down
 from app.services.mentions import highlight
-from app.services.messages import continues_group
+from app.services.messages import CONTENT_MAX, continues_group
+
+
+def signed_in() -> bool:
+    """Whether a user is signed in (False, without asking, when the database is down)."""
+    return not database_is_down() and current_user.is_authenticated
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.globals.update(csrf_token=generate_csrf, continues_group=continues_group,
+    app.jinja_env.globals.update(csrf_token=generate_csrf, signed_in=signed_in, continues_group=continues_group,
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
-                                 get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex)
+                                 get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex,
+                                 message_content_max=CONTENT_MAX)
     app.jinja_env.filters["with_mentions"] = lambda message: highlight(
         message.content, {m.username_key for m in message.mentions})
     app.jinja_env.trim_blocks = True

@@ -7,15 +7,18 @@ answer is a failure, never a skip.
 """
 import contextvars
 import os
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date
 
+import pymysql
 import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 import configuracion
 from app import create_app
@@ -24,6 +27,38 @@ from app.models import ROLE_ADMIN, ROLE_MEMBER, Channel, Membership, Message, Se
 from app.services import messages as message_service
 from app.services import passwords, sessions
 from app.services import servers as server_service
+
+
+def give_this_worker_its_own_databases() -> None:
+    """Under pytest-xdist (`-n 2`) each worker gets its own MariaDB database
+    (`<name>_gw0`, ...) and Redis database (15, 14, ...), so one worker's
+    clean-up never empties another's tables or rate-limit counters. Runs before
+    `configuracion` reads REDIS_URL (in worker processes, whose environment
+    subprocesses started by tests inherit)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    index = int(worker.removeprefix("gw"))
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    if database_url and database_url.startswith("mysql") and not database_url.rstrip("/").endswith(f"_{worker}"):
+        parsed = make_url(configuracion.database_url(database_url))
+        name = f"{parsed.database}_{worker}"
+        connection = pymysql.connect(host=parsed.host, port=parsed.port or 3306, user=parsed.username,
+                                     password=parsed.password or "")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        connection.close()
+        os.environ["TEST_DATABASE_URL"] = parsed.set(database=name).render_as_string(hide_password=False)
+    redis_url = os.environ.get("REDIS_URL")
+    match = re.fullmatch(r"(redis://[^/]+/)(\d+)", redis_url or "")
+    if match and index:
+        os.environ["REDIS_URL"] = f"{match[1]}{max(int(match[2]) - index, 0)}"
+        configuracion.Config.REDIS_URL = os.environ["REDIS_URL"]
+        configuracion.Config.RATELIMIT_STORAGE_URI = os.environ["REDIS_URL"]
+
+
+give_this_worker_its_own_databases()
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = passwords.hash_password(PASSWORD)

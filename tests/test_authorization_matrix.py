@@ -76,6 +76,9 @@ MATRIX = [
     ("profile.revoke_session", "POST", "/profile/sessions/{session}/revoke", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=303)),
     ("profile.end_all_sessions", "POST", "/profile/sessions/end-all", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("profile.card", "GET", "/users/{author_id}/card", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    # The switcher searches only the user's own servers: an outsider gets a page with no results.
+    ("switcher.index", "GET", "/switch?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("switcher.shortcuts", "GET", "/keyboard", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
 ]
 
 

@@ -38,7 +38,7 @@ def test_server_page_opens_first_channel_with_newest_messages_last(client, as_us
     composer = page.select_one("form#composer")
     assert composer["method"] == "post"
     assert composer["action"] == f"/servers/{cast.server.id}/channels/{cast.channel.id}/messages"
-    assert composer.select_one("textarea#composer-input[name=content][maxlength='4000']") is not None
+    assert composer.select_one("textarea#composer-input[name=content][data-max-chars='4000']") is not None
     assert composer.select_one("input[name=csrf_token]") is not None
 
 

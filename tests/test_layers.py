@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[1] / "app"
-BLUEPRINTS = {"auth", "chat", "explore", "invites", "members", "notifications", "profile"}
+BLUEPRINTS = {"auth", "chat", "explore", "invites", "members", "notifications", "profile", "switcher"}
 WEB_HELPERS = {"responses", "browser", "errors", "templating", "requests", "security", "params", "rate_limits"}
 
 

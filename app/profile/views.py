@@ -3,12 +3,13 @@ import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, logout_user
 
 from app.browser import safe_next
 from app.errors import render_error
 from app.extensions import limiter
-from app.responses import render_page_or_fragment, wants_fragment
+from app.responses import redirect_to, render_page_or_fragment, wants_fragment
 from app.services import avatars, offload, profiles, sessions
 from app.services.errors import ValidationFailed
 
@@ -45,10 +46,16 @@ def edit():
 @bp.post("/profile/personal")
 def personal():
     """Save display name, names, birth date, bio and language."""
+    language_before = current_user.locale
     try:
         profiles.update_personal(current_user, request.form)
     except ValidationFailed as failed:
         return render_section("personal", failed.errors, status=422)
+    if current_user.locale != language_before and wants_fragment():
+        # A new language changes every text on the page, not only this section's: load it whole.
+        refresh()
+        flash(_("Saved."))
+        return redirect_to(url_for("profile.edit"))
     return render_section("personal", saved=True)
 
 
@@ -58,13 +65,20 @@ def avatar():
     """Upload a new avatar (JPEG, PNG, WebP or GIF up to 5 MB)."""
     upload = request.files.get("avatar")
     data = upload.read(current_app.config["AVATAR_MAX_BYTES"] + 1) if upload else b""
+    on_avatar_step = "next" in request.form  # the step after registering (welcome.html)
     try:
         profiles.set_avatar(current_user, data)
     except ValidationFailed as failed:
+        if on_avatar_step and not wants_fragment():
+            return render_template("pages/welcome.html", errors={"avatar": failed.errors},
+                                   next_url=safe_next(request.form["next"])), 422
         return render_section("avatar", failed.errors, status=422)
     except offload.Busy:
         return render_error(503, title=_("Busy"), text=_("Many images are being processed right now. "
                                                          "Try again in a moment."))
+    if request.form.get("continue") and wants_fragment():  # "Continue" with a picture chosen: saved, on to the chat
+        flash(_("Saved."))
+        return redirect_to(safe_next(request.form["next"]))
     return render_section("avatar", saved=True)
 
 

@@ -157,7 +157,7 @@ def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
     membership = server_service.access_membership(inviter, server_id)
     invitee = check_invitee(server_id, username)
     invitation = Invitation(server_id=server_id, inviter_id=inviter.id, code=new_code(), max_uses=1,
-                            invitee_id=invitee.id, state=PENDING)
+                            invitee=invitee, state=PENDING)
     db.session.add(invitation)
     db.session.flush()
     notifications.notify(invitee.id, notifications.INVITATION, actor_id=inviter.id, server_id=server_id,

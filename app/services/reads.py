@@ -6,7 +6,7 @@ mentions of the user after that id.
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from app.extensions import db
@@ -70,6 +70,19 @@ def get_read_state(user_id: int, server_id: int | None = None) -> ReadState:
     if server_id is not None:
         state.servers.setdefault(server_id, Mark())
     return state
+
+
+def start_read_marks(user_id: int, server_id: int) -> None:
+    """A new member starts with every channel of the server read: what was said before they joined is
+    not news to flag. Part of the caller's transaction; one seek per channel."""
+    channel_ids = select(Channel.id).where(Channel.server_id == server_id)
+    db.session.execute(delete(ChannelRead).where(ChannelRead.user_id == user_id,  # marks of an earlier membership
+                                                 ChannelRead.channel_id.in_(channel_ids))
+                       .execution_options(synchronize_session=False))
+    newest = (select(Message.id).where(Message.channel_id == Channel.id).order_by(Message.id.desc()).limit(1)
+              .correlate(Channel).scalar_subquery())
+    marks = select(literal(user_id), Channel.id, func.coalesce(newest, 0)).where(Channel.server_id == server_id)
+    db.session.execute(insert(ChannelRead).from_select(["user_id", "channel_id", "last_read_id"], marks))
 
 
 def advance(user_id: int, channel_id: int, message_id: int) -> bool:

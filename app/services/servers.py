@@ -22,7 +22,7 @@ from app.models import (
     ServerTerm,
     User,
 )
-from app.services import events, notifications, search, text
+from app.services import events, notifications, reads, search, text
 from app.services.errors import ValidationFailed, collect
 
 SERVER_NAME_MAX = 100
@@ -109,6 +109,7 @@ def add_member(user: User, server: Server, role: str = ROLE_MEMBER) -> Membershi
     db.session.add(membership)
     db.session.execute(update(Server).where(Server.id == server.id)
                        .values(member_count=Server.member_count + 1))
+    reads.start_read_marks(user.id, server.id)
     events.record_event(events.MEMBER_JOINED, server_id=server.id, user_id=user.id)
     return membership
 

@@ -100,11 +100,27 @@ def test_plain_http_is_redirected_to_https(stack):
 def test_nginx_serves_the_static_files(stack):
     with stack.client() as http:
         response = http.get("/static/css/app.css")
+        stylesheet = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', http.get("/login").text).group(1)
+        versioned = http.get(stylesheet, headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200 and response.http_version == "HTTP/2"
     assert response.content == (ROOT / "static" / "css" / "app.css").read_bytes()
     assert response.headers["content-type"].startswith("text/css")
     assert "content-security-policy" not in response.headers  # nginx's, not the app's
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-cache"  # no version in the URL: asked again each time
+    # As the pages link it: kept a year, compressed.
+    assert versioned.status_code == 200 and versioned.content == response.content
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["content-encoding"] == "gzip"
+    assert "content-security-policy" not in versioned.headers
+
+
+def test_pages_come_compressed_through_nginx(stack):
+    with stack.client() as http:
+        page = http.get("/login", headers={"Accept-Encoding": "br, gzip"})
+    assert page.status_code == 200 and page.headers["content-encoding"] == "br"
+    assert 'name="password"' in page.text
+    assert "max-age" not in page.headers.get("cache-control", "")  # pages are never kept
 
 
 def test_an_avatar_larger_than_nginx_default_body_limit_reaches_the_app(stack, visitors):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -78,6 +79,10 @@ class User(UserMixin, db.Model):
     avatar_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "system" follows prefers-color-scheme; "light" or "dark" is rendered as <html data-theme>.
+    theme: Mapped[str] = mapped_column(String(8), default="system", server_default="system")
+    # Desktop notifications (the browser's permission is asked only when this is turned on).
+    desktop_notifications: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     # The signed-in session this request came with (set by app.services.sessions; not a column).
     current_session = None
@@ -174,6 +179,8 @@ class Membership(db.Model):
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=ROLE_MEMBER)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Which messages of this server notify the member: "all", "mentions" or "nothing".
+    notify_level: Mapped[str] = mapped_column(String(8), default="mentions", server_default="mentions")
 
     server: Mapped[Server] = relationship(lazy="raise")
 

@@ -1,10 +1,12 @@
 """Notifications: the bell (live unread count) and the panel."""
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.browser import safe_next
 from app.responses import render_page_or_fragment, wants_fragment
-from app.services import notifications
+from app.services import notifications, preferences
+from app.services import servers as server_service
 
 bp = Blueprint("notifications", __name__)
 
@@ -43,3 +45,25 @@ def read_all():
     """Mark every notification read."""
     notifications.mark_all_read(current_user)
     return render_panel() if wants_fragment() else redirect(url_for("notifications.index"), code=303)
+
+
+def render_level(membership, saved: bool = False):
+    return render_page_or_fragment("pages/server_notifications.html", "partials/notifications/server_level.html",
+                                   server=membership.server, membership=membership, levels=preferences.LEVELS,
+                                   saved=saved)
+
+
+@bp.get("/servers/<int:server_id>/notifications")
+def server_level(server_id: int):
+    """Which messages of this server notify you: all, mentions only, or nothing."""
+    return render_level(server_service.access_membership(current_user, server_id))
+
+
+@bp.post("/servers/<int:server_id>/notifications")
+def set_server_level(server_id: int):
+    """Save your notification level for this server."""
+    membership = preferences.set_notify_level(current_user, server_id, request.form)
+    if wants_fragment():
+        return render_level(membership, saved=True)
+    flash(_("Saved."))
+    return redirect(url_for("notifications.server_level", server_id=server_id), code=303)

@@ -11,6 +11,7 @@ from app.errors import render_error
 from app.extensions import limiter
 from app.responses import redirect_to, render_page_or_fragment, wants_fragment
 from app.services import avatars, offload, profiles, sessions
+from app.services import preferences as preference_service
 from app.services.errors import ValidationFailed
 
 bp = Blueprint("profile", __name__)
@@ -57,6 +58,13 @@ def personal():
         flash(_("Saved."))
         return redirect_to(url_for("profile.edit"))
     return render_section("personal", saved=True)
+
+
+@bp.post("/profile/preferences")
+def preferences():
+    """Save the theme and whether desktop notifications are on."""
+    preference_service.update_preferences(current_user, request.form)
+    return render_section("preferences", saved=True)
 
 
 @bp.post("/profile/avatar")

@@ -6,15 +6,17 @@ Frames swap by element id, so a replayed or repeated frame changes nothing.
 """
 import json
 import re
+from contextlib import contextmanager
 
 from flask import Flask, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, Message, Server, User
+from app.models import Channel, Event, Message, Server, User
+from app.realtime import desktop
 from app.services import events as kinds
-from app.services import reads
+from app.services import preferences, reads
 from app.services.messages import continues_group, displayed, get_previous
 
 # Named events: dispatched as DOM events on the stream element. Their data is
@@ -31,6 +33,9 @@ CHANNEL_CHANGED = "charla:channel"
 SERVER_CHANGED = "charla:server"
 CHANNEL_REMOVED = "charla:channel-removed"
 NOTIFICATIONS = "charla:notifications"
+# Raise a desktop notification (desktop_notifications.js): JSON {title, body, url, tag}. Only sent
+# to viewers who turned desktop notifications on and whose server level asks for it.
+DESKTOP = "charla:desktop"
 
 
 # Every line ending SSE knows (and htmx's reader honours); not str.splitlines,
@@ -63,10 +68,16 @@ class Frames:
         self.special_user = message.author_id if message is not None else (
             None if event.kind == kinds.USER_UPDATED else event.user_id)
         self.mentioned = loaded.get("mentioned") or {}
+        self.notified_of_all = loaded.get("notified_of_all") or frozenset()
 
     def for_subscriber(self, sub) -> str:
         # A mentioned reader sees their own mention counts: rendered for them alone.
-        role = ("mentioned", sub.user_id) if sub.user_id in self.mentioned else sub.user_id == self.special_user
+        if sub.user_id in self.mentioned:
+            role = ("mentioned", sub.user_id)
+        elif sub.user_id == self.special_user:
+            role = True
+        else:
+            role = "notified" if sub.user_id in self.notified_of_all else False
         key = (role, sub.locale)
         frame = self.cache.get(key)
         if frame is None:
@@ -99,6 +110,16 @@ class View:
 
     def template(self, template: str, **context) -> str:
         return self.frame(render_template_standalone(self.app, template, self.locale, **context))
+
+    @contextmanager
+    def in_language(self):
+        """Translations and url_for as for a request from this viewer."""
+        with self.app.test_request_context("/"), force_locale(self.locale):
+            yield
+
+    def desktop(self, title: str, body: str, url: str, tag: str) -> str:
+        """A named frame raising one desktop notification (see DESKTOP)."""
+        return self.frame(json.dumps({"title": title, "body": body, "url": url, "tag": tag}), DESKTOP)
 
     def rules(self, name: str, *rules: dict) -> str:
         """A named frame telling app.js what to refresh (see the top of this module)."""
@@ -144,12 +165,17 @@ class MessageHandler(Handler):
     def load(self, event):
         message = db.session.scalar(select(Message).options(*displayed())
                                     .where(Message.id == event.payload.get("message_id")))
-        grouped, mentioned = False, {}
+        grouped, mentioned, notified_of_all, channel = False, {}, set(), None
         if message is not None and event.kind == kinds.MESSAGE_CREATED:
             grouped = continues_group(get_previous(message), message)
             # At most mentions.MAX_MENTIONS readers, one query each.
             mentioned = {m.user_id: reads.get_read_state(m.user_id, event.server_id) for m in message.mentions}
-        return {"message": message, "grouped": grouped, "mentioned": mentioned}
+            # Mentioned members hear of it through their notification (desktop.notice_for).
+            notified_of_all = preferences.get_notified_of_all(event.server_id) - set(mentioned) - {message.author_id}
+            if notified_of_all:
+                channel = db.session.get(Channel, message.channel_id)
+        return {"message": message, "grouped": grouped, "mentioned": mentioned,
+                "notified_of_all": notified_of_all, "channel": channel}
 
     def render(self, view):
         message, created = view.loaded["message"], view.event.kind == kinds.MESSAGE_CREATED
@@ -159,8 +185,11 @@ class MessageHandler(Handler):
         if created and view.viewer_id != message.author_id:
             unread_state = view.loaded["mentioned"].get(view.viewer_id) or reads.ReadState.new_message(
                 view.event.server_id, message.channel_id)
-        return view.template("partials/live/message.html", message=message, grouped=view.loaded["grouped"],
-                             viewer_id=view.viewer_id, created=created, unread_state=unread_state)
+        frame = view.template("partials/live/message.html", message=message, grouped=view.loaded["grouped"],
+                              viewer_id=view.viewer_id, created=created, unread_state=unread_state)
+        if created and view.viewer_id in view.loaded["notified_of_all"]:
+            frame += desktop.message_notice(view, message, view.loaded["channel"])
+        return frame
 
 
 @handles(kinds.MESSAGE_DELETED)
@@ -195,8 +224,14 @@ class SessionsRevokedHandler(Handler):
 
 @handles(kinds.NOTIFICATIONS_CHANGED)
 class NotificationsHandler(Handler):
+    def load(self, event):
+        return {"notice": desktop.load_notice(event)}
+
     def render(self, view):
-        return view.rules(NOTIFICATIONS, {"refresh": ["#bell", "#notifications-panel"]})
+        frame = view.rules(NOTIFICATIONS, {"refresh": ["#bell", "#notifications-panel"]})
+        if view.loaded["notice"] is not None and view.viewer_id == view.event.user_id:
+            frame += desktop.notice_for(view, view.loaded["notice"])
+        return frame
 
 
 @handles(kinds.MEMBER_ROLE_CHANGED)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db
 from app.models import Channel, Membership, Message, MessageMention, Notification, Server, User, utcnow
-from app.services import events, mentions, notifications, reads, text
+from app.services import events, mentions, notifications, preferences, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried
@@ -187,8 +187,11 @@ def delete_message(user: User, message_id: int) -> Channel:
 
 
 def notify_mentioned(message: Message, server: Server, channel: Channel, user_ids: set[int]) -> None:
-    """Tell newly mentioned members, in the message's transaction."""
+    """Tell newly mentioned members, in the message's transaction; a member who muted the server is not told."""
+    levels = preferences.get_levels(server.id, user_ids)
     for user_id in sorted(user_ids):
+        if levels.get(user_id) == preferences.LEVEL_NOTHING:
+            continue
         notifications.notify(user_id, notifications.MENTION, actor_id=message.author_id, server_id=server.id,
                              server_name=server.name, channel_id=channel.id, channel_name=channel.name,
                              message_id=message.id)

@@ -16,7 +16,9 @@ def notify(user_id: int, kind: str, **fields) -> Notification:
     """Add a notification and its live event to the current transaction."""
     notification = Notification(user_id=user_id, kind=kind, **fields)
     db.session.add(notification)
-    events.record_event(events.NOTIFICATIONS_CHANGED, user_id=user_id)
+    # What a desktop notification needs (app.realtime.desktop); the notification's id is not known yet.
+    notice = {key: fields.get(key) for key in ("actor_id", "server_name", "channel_name", "message_id")}
+    events.record_event(events.NOTIFICATIONS_CHANGED, user_id=user_id, notice=kind, **notice)
     return notification
 
 

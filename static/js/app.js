@@ -307,7 +307,7 @@
     var list = suggestionList();
     var input = document.getElementById("composer-input");
     if (list) { list.hidden = true; list.replaceChildren(); }
-    if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+    if (input) input.removeAttribute("aria-activedescendant");
     suggestSeq++;
   }
 
@@ -323,8 +323,6 @@
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("mention-suggestions");
         if (!fresh) return;
         list.replaceWith(fresh);
-        var open = !fresh.hidden && fresh.children.length > 0;
-        input.setAttribute("aria-expanded", String(open));
         var selected = fresh.querySelector("[aria-selected=true]");
         if (selected) input.setAttribute("aria-activedescendant", selected.id);
       });

@@ -12,13 +12,11 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 
-import pymysql
 import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 
 import configuracion
 from app import create_app
@@ -27,6 +25,7 @@ from app.models import ROLE_ADMIN, ROLE_MEMBER, Channel, Membership, Message, Se
 from app.services import messages as message_service
 from app.services import passwords, sessions
 from app.services import servers as server_service
+from tests.databases import fresh_mysql_database
 
 
 def give_this_worker_its_own_databases() -> None:
@@ -41,15 +40,7 @@ def give_this_worker_its_own_databases() -> None:
     index = int(worker.removeprefix("gw"))
     database_url = os.environ.get("TEST_DATABASE_URL")
     if database_url and database_url.startswith("mysql") and not database_url.rstrip("/").endswith(f"_{worker}"):
-        parsed = make_url(configuracion.database_url(database_url))
-        name = f"{parsed.database}_{worker}"
-        connection = pymysql.connect(host=parsed.host, port=parsed.port or 3306, user=parsed.username,
-                                     password=parsed.password or "")
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        connection.close()
-        os.environ["TEST_DATABASE_URL"] = parsed.set(database=name).render_as_string(hide_password=False)
+        os.environ["TEST_DATABASE_URL"] = fresh_mysql_database(database_url, worker)
     redis_url = os.environ.get("REDIS_URL")
     match = re.fullmatch(r"(redis://[^/]+/)(\d+)", redis_url or "")
     if match and index:

@@ -14,11 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pymysql
 import pytest
 from flask_migrate import upgrade
 from httpx_sse import connect_sse
-from sqlalchemy.engine import make_url
 
 import configuracion
 from app import create_app
@@ -26,6 +24,7 @@ from app.extensions import db
 from app.models import ROLE_MEMBER, Channel
 from app.services import servers as server_service
 from tests.conftest import PASSWORD, make_user
+from tests.databases import fresh_mysql_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,15 +39,7 @@ def fresh_database_url(tmp_path: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'live.db'}"
-    parsed = make_url(configuracion.database_url(url))
-    name = f"{parsed.database}_live"
-    connection = pymysql.connect(host=parsed.host, port=parsed.port or 3306, user=parsed.username,
-                                 password=parsed.password or "")
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    connection.close()
-    return parsed.set(database=name).render_as_string(hide_password=False)
+    return fresh_mysql_database(url, "live")
 
 
 class Server:

@@ -7,6 +7,9 @@ import httpx
 import pytest
 from PIL import Image
 
+# It times health checks: CI runs it alone, not beside another worker's browser tests.
+pytestmark = pytest.mark.serial
+
 SIDE = 5000
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 

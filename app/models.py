@@ -146,6 +146,8 @@ class Server(db.Model):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How long after sending an author may still edit a message (None: always).
+    edit_window_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     @property
     def initials(self) -> str:
@@ -216,10 +218,51 @@ class Message(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Chosen by the composer for each message: a retried POST to the same channel finds the first one.
     nonce: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # `content` rendered to sanitised HTML when written (services.formatting), and
+    # the renderer's version: opening a channel renders nothing.
+    content_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    render_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The message this one answers. No foreign key on purpose: a deleted
+    # original leaves the id behind, and the reply says "Original message was deleted".
+    reply_to_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
 
     author: Mapped[User] = relationship(lazy="raise")
     mentions: Mapped[list["MessageMention"]] = relationship(lazy="selectin", cascade="all, delete-orphan",
                                                              passive_deletes=True)
+    reply_to: Mapped["Message | None"] = relationship(
+        primaryjoin="foreign(Message.reply_to_id) == remote(Message.id)", viewonly=True, lazy="raise")
+    reactions: Mapped[list["MessageReaction"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="MessageReaction.created_at")
+    revisions: Mapped[list["MessageRevision"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="MessageRevision.id")
+
+
+class MessageReaction(db.Model):
+    """One user's emoji on one message; chips count rows per emoji."""
+
+    __tablename__ = "message_reactions"
+    __table_args__ = (Index("ix_message_reactions_user_id_created_at", "user_id", "created_at"),)
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class MessageRevision(db.Model):
+    """An earlier version of an edited message, kept for its edit history."""
+
+    __tablename__ = "message_revisions"
+    __table_args__ = (Index("ix_message_revisions_message_id_id", "message_id", "id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(Text)
+    content_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When this version was written (the message's creation or an earlier edit).
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class MessageMention(db.Model):

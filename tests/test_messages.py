@@ -103,7 +103,12 @@ def test_only_the_author_sees_edit_and_delete(client, as_user, cast):
     message = cast.post(cast.member, "mine")
     as_user(cast.owner)
     article = soup(client.get(channel_url(cast))).select_one(f"#message-{message.id}")
-    assert article.select_one(".message-actions") is None
+    assert article.select_one(".message-actions .action.edit") is None
+    assert article.select_one(".message-actions .action.danger") is None
+    as_user(cast.member)
+    article = soup(client.get(channel_url(cast))).select_one(f"#message-{message.id}")
+    assert article.select_one(".message-actions .action.edit") is not None
+    assert article.select_one(".message-actions .action.danger") is not None
 
 
 def seed_history(cast, count: int) -> list[int]:

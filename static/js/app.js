@@ -171,7 +171,31 @@
     });
   });
 
-  document.addEventListener("htmx:sse:before:message", function () { wasAtBottom = atBottom(); });
+  // A message the reader is editing keeps its edit form: a live frame for it
+  // (its own creation arriving late, an edit from another tab) is left out;
+  // saving or cancelling fetches the current version anyway.
+  function sparedEdits(data) {
+    var editing = document.querySelectorAll("#message-list form.editing[id]");
+    if (!editing.length || (data.indexOf("hx-upsert") === -1 && data.indexOf("hx-partial") === -1)) return data;
+    var template = document.createElement("template");
+    template.innerHTML = data;
+    var changed = false;
+    editing.forEach(function (form) {
+      template.content.querySelectorAll("hx-partial[hx-target='#" + form.id + "']").forEach(function (partial) {
+        partial.remove(); changed = true;
+      });
+      template.content.querySelectorAll("hx-upsert > #" + form.id).forEach(function (item) {
+        item.remove(); changed = true;
+      });
+    });
+    return changed ? template.innerHTML : data;
+  }
+
+  document.addEventListener("htmx:sse:before:message", function (event) {
+    wasAtBottom = atBottom();
+    var message = event.detail && event.detail.message;
+    if (message && message.data && !message.event) message.data = sparedEdits(message.data);
+  });
   document.addEventListener("htmx:sse:after:message", function (event) {
     var message = event.detail && event.detail.message;
     var id = message ? parseInt(message.id, 10) : NaN;

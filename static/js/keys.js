@@ -61,7 +61,7 @@
   function action(article, kind) {
     if (article.dataset.authorId !== myId()) return null;
     return article.querySelector(kind === "delete" ? ".message-actions a.action.danger"
-      : ".message-actions a.action:not(.danger)");
+      : ".message-actions a.action.edit");
   }
 
   function onMessageKey(event, article) {

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_chat_flow import create_server, messages, register, unique
 from tests.browser.test_mentions import invite_and_accept, post
+from tests.browser.waiting import wait_until
 
 OBSERVE_NOTIFICATIONS = """
 (() => {
@@ -71,7 +72,7 @@ def test_permission_is_asked_only_when_the_user_turns_notifications_on(new_conte
     page.reload()
     assert page.evaluate("window.__permissionRequests") == 0  # never on page load
     page.locator("#desktop-notifications").check()
-    page.wait_for_function("window.__permissionRequests === 1")
+    wait_until(page, "window.__permissionRequests === 1")
 
 
 def test_a_mention_in_a_hidden_tab_raises_one_notification_and_a_muted_server_none(new_context):
@@ -96,7 +97,7 @@ def test_a_mention_in_a_hidden_tab_raises_one_notification_and_a_muted_server_no
 
     bob_page.evaluate("window.__hidden = true")
     post(alice_page, f"@{bob} are you there?")
-    bob_page.wait_for_function("window.__notices.length > 0")
+    wait_until(bob_page, "window.__notices.length > 0")
     expect(messages(bob_page).last.locator(".content")).to_have_text(f"@{bob} are you there?")
     post(alice_page, "a plain message")  # level "mentions": no notification
     expect(messages(bob_page).last.locator(".content")).to_have_text("a plain message")

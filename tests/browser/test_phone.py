@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_chat_flow import CHANNEL_URL, SERVER_URL, message_id, messages, register, unique
+from tests.browser.waiting import wait_until
 
 PHONE = {"viewport": {"width": 375, "height": 812}, "has_touch": True, "is_mobile": True}
 TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True}
@@ -286,7 +287,7 @@ def test_long_pages_have_no_seam_in_the_background(new_context):
     height = page.viewport_size["height"]
     assert page.evaluate("document.documentElement.scrollHeight") > height + 100, "page not long enough to test"
     page.evaluate(f"window.scrollTo(0, {height // 2})")
-    page.wait_for_function(f"window.scrollY === {height // 2}")
+    wait_until(page, f"window.scrollY === {height // 2}")
     shot = Image.open(BytesIO(page.screenshot())).convert("RGB")
     scale = shot.height / height
     # Where the first screenful ends, now in the middle of the screen, at the left edge (outside the card).

@@ -90,3 +90,35 @@ def test_two_users_see_each_others_changes_live(new_context, live_database):
     alice_page.locator("#channel-name").fill("Plans")
     alice_page.locator("#channel-form").get_by_role("button", name="Create channel").click()
     expect(bob_page.locator("#channels-column .channel-link", has_text="plans")).to_have_count(1)
+
+
+def test_a_live_edit_from_another_tab_leaves_an_open_editor_alone(new_context):
+    """Editing in one tab while the same message changes in another keeps the
+    typed text; cancelling then shows the current version."""
+    context = new_context()
+    first = context.new_page()
+    register(first)
+    create_server(first, unique("Edits "))
+    post(first, "draft one")
+    article = messages(first).last
+    article_id = article.get_attribute("id")
+    second = context.new_page()
+    second.goto(first.url)
+
+    article.hover()
+    article.locator(".action.edit").click()
+    editor = first.locator(f"form#{article_id} textarea")
+    expect(editor).to_be_focused()
+    editor.fill("my unsaved words")
+
+    second.locator(f"#{article_id}").hover()
+    second.locator(f"#{article_id} .action.edit").click()
+    second.locator(f"form#{article_id} textarea").fill("changed elsewhere")
+    second.locator(f"form#{article_id} textarea").press("Enter")
+    expect(second.locator(f"article#{article_id} .content")).to_have_text("changed elsewhere")
+
+    post(second, "a later message")  # the edit's frame has surely reached the first tab by now
+    expect(messages(first).last.locator(".content")).to_have_text("a later message")
+    expect(editor).to_have_value("my unsaved words")
+    editor.press("Escape")
+    expect(first.locator(f"article#{article_id} .content")).to_have_text("changed elsewhere")

@@ -4,11 +4,12 @@ from datetime import date, timedelta
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message, Server, User, utcnow
-from app.services import passwords, search
+from app.services import passwords, rerender, search
 
 DEMO_PASSWORD = "charla-demo-2026"
 DEMO_USERS = [
@@ -63,6 +64,7 @@ def seed_demo(messages_per_channel: int = 120) -> None:
                      "content": rng.choice(LINES), "created_at": start + timedelta(minutes=3 * i)}
                     for i in range(messages_per_channel)]
             db.session.execute(insert(Message), rows)
+    rerender.rerender_messages(db.session.connection())
     db.session.commit()
 
 
@@ -77,6 +79,17 @@ def seed_demo_if_empty() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    messages_cli = AppGroup("messages", help="Maintenance of stored messages.")
+
+    @messages_cli.command("rerender")
+    def rerender_command():
+        """Render the HTML of messages stored by an older renderer (after an upgrade)."""
+        count = rerender.rerender_messages(db.session.connection())
+        db.session.commit()
+        click.echo(f"Re-rendered {count} messages.")
+
+    app.cli.add_command(messages_cli)
+
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
     def demo_data(if_empty: bool):

@@ -252,7 +252,7 @@ class MessageReaction(db.Model):
 
 
 class MessageRevision(db.Model):
-    """An earlier version of an edited message, kept for its edit history."""
+    """An earlier version of an edited message, kept for its edit history (rendered when shown: rarely read)."""
 
     __tablename__ = "message_revisions"
     __table_args__ = (Index("ix_message_revisions_message_id_id", "message_id", "id"), NO_REUSE)
@@ -260,7 +260,6 @@ class MessageRevision(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     content: Mapped[str] = mapped_column(Text)
-    content_html: Mapped[str | None] = mapped_column(Text, nullable=True)
     # When this version was written (the message's creation or an earlier edit).
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
-from app.services.mentions import highlight
+from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group
 
 
@@ -21,7 +21,6 @@ def register(app: Flask) -> None:
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
                                  get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex,
                                  message_content_max=CONTENT_MAX)
-    app.jinja_env.filters["with_mentions"] = lambda message: highlight(
-        message.content, {m.username_key for m in message.mentions})
+    app.jinja_env.filters["message_html"] = message_html
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

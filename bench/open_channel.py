@@ -1,9 +1,15 @@
-"""Benchmark: opening a channel with 100 vs 100,000 messages.
+"""Benchmark: opening a channel with 100 vs 100,000 messages, plain and rich.
 
 History is paged by key on (channel_id, id), 50 messages a page, so opening
 a channel (full page or htmx swap) and loading an older page deep in history
 should cost about the same whatever the channel's size, with the same number
 of SQL queries.
+
+Each size has a plain channel (one line of text per message: the reference)
+and a rich one, measured in the same run: half its messages formatted (code
+blocks, links, spoilers, mentions), replies to earlier messages and
+reactions. Messages are rendered when written (stored HTML), so the rich
+channel should open within RICH_MAX_RATIO of the plain one.
 
     python bench/open_channel.py                      # fresh SQLite file in a temp dir
     python bench/open_channel.py --database-url mysql://root@127.0.0.1/charla_bench
@@ -37,10 +43,32 @@ import configuracion  # noqa: E402
 from app import create_app  # noqa: E402
 from app.cli import LINES  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message, Server, User, utcnow  # noqa: E402
+from app.models import (  # noqa: E402
+    ROLE_MEMBER,
+    ROLE_OWNER,
+    Channel,
+    Membership,
+    Message,
+    MessageReaction,
+    Server,
+    User,
+    utcnow,
+)
+from app.services import formatting  # noqa: E402
 from app.services import messages as message_service  # noqa: E402
+from app.services import sessions  # noqa: E402
 
 SIZES = (100, 100_000)
+KINDS = ("plain", "rich")
+RICH_MAX_RATIO = 1.2  # p50 of a rich channel over the plain one of the same size
+RICH_LINES = [
+    "**Reunión** el *jueves* a las 18:00, ~~miércoles~~ no. ||Trae pasteles||",
+    "Mirad https://flask.palletsprojects.com/ y [la guía de htmx](https://htmx.org/docs/)",
+    "```python\ndef pagina(antes):\n    return select(Message).where(Message.id < antes).limit(50)\n```",
+    "> ¿Cómo se pagina sin OFFSET?\nPor clave, @ana: `WHERE id < :antes` 🎉",
+    "- uno\n- **dos**\n- `tres`\n\n1. primero\n2. segundo",
+]
+REACTIONS = ("👍", "❤️", "😂", "🎉")
 INDEX_NAME = "ix_messages_channel_id_id"
 CHUNK = 10_000
 MAX_RATIO = 2.0  # p50 at 100,000 messages over p50 at 100 above this: history cost grows
@@ -111,11 +139,17 @@ def rebuild_schema() -> None:
         logging.disable(logging.NOTSET)
 
 
-def seed(rng: random.Random) -> dict:
-    """One server, three users, a 100-message and a 100,000-message channel.
+def rendered(lines: list[str]) -> dict[str, str]:
+    """Each distinct line rendered once, as the write path would store it."""
+    return {line: formatting.render(line, {"ana"}) for line in lines}
 
-    The small channel's messages are spread among the large one's (ids
+
+def seed(rng: random.Random) -> dict:
+    """One server, three users, a plain and a rich channel of 100 and of 100,000 messages.
+
+    The small channels' messages are spread among the large ones' (ids
     interleaved, as in a real database where channels are written at once).
+    Ids are given here so that replies can name earlier messages in one insert.
     """
     users = []
     for username, display in (("bench", "Bench Owner"), ("ana", "Ana García"), ("bruno", "Bruno Díaz")):
@@ -135,38 +169,71 @@ def seed(rng: random.Random) -> dict:
         db.session.add(Membership(user_id=user.id, server_id=server.id,
                                   role=ROLE_OWNER if user is owner else ROLE_MEMBER))
     channels = {}
-    for position, size in enumerate(SIZES):
-        channel = Channel(server_id=server.id, name=f"messages-{size}", position=position)
+    for position, (kind, size) in enumerate((k, n) for n in SIZES for k in KINDS):
+        channel = Channel(server_id=server.id, name=f"{kind}-{size}", position=position)
         db.session.add(channel)
-        channels[size] = channel
+        channels[kind, size] = channel
     db.session.flush()
     db.session.commit()
 
+    html = rendered(LINES + RICH_LINES)
     small, large = SIZES
     every = large // small  # one small-channel message after every `every` large-channel ones
     author_ids = [u.id for u in users]
     start = utcnow() - timedelta(days=30)
-    rows, total = [], 0
-    for i in range(large):
-        rows.append({"channel_id": channels[large].id, "author_id": rng.choice(author_ids),
-                     "content": rng.choice(LINES), "created_at": start + timedelta(seconds=20 * i)})
-        if i % every == every - 1:
-            rows.append({"channel_id": channels[small].id, "author_id": rng.choice(author_ids),
-                         "content": rng.choice(LINES), "created_at": start + timedelta(seconds=20 * i + 5)})
-        if len(rows) >= CHUNK:
-            db.session.execute(insert(Message), rows)
-            total += len(rows)
-            rows = []
-    if rows:
+    next_id = 1
+    recent: dict[int, list[int]] = {}  # channel id -> its last few message ids (reply targets)
+    counts: dict[int, int] = {}
+    rows, reactions, total = [], [], 0
+
+    def add(kind: str, size: int, when) -> None:
+        nonlocal next_id
+        channel_id = channels[kind, size].id
+        counts[channel_id] = counts.get(channel_id, 0) + 1
+        rich = kind == "rich" and counts[channel_id] % 2 == 0  # half of the rich channel's messages
+        content = rng.choice(RICH_LINES if rich else LINES)
+        earlier = recent.setdefault(channel_id, [])
+        reply_to = rng.choice(earlier) if rich and earlier else None
+        rows.append({"id": next_id, "channel_id": channel_id, "author_id": rng.choice(author_ids),
+                     "content": content, "content_html": html[content],
+                     "render_version": formatting.RENDER_VERSION, "reply_to_id": reply_to,
+                     "created_at": when})
+        if rich:
+            for user_id in rng.sample(author_ids, rng.randint(1, 3)):
+                reactions.append({"message_id": next_id, "emoji": rng.choice(REACTIONS), "user_id": user_id,
+                                  "created_at": when})
+        earlier.append(next_id)
+        del earlier[:-10]
+        next_id += 1
+
+    def flush() -> None:
+        nonlocal rows, reactions, total
         db.session.execute(insert(Message), rows)
+        # (message, emoji, user) is the key: one user's same emoji twice is one reaction.
+        unique = {(r["message_id"], r["emoji"], r["user_id"]): r for r in reactions}
+        if unique:
+            db.session.execute(insert(MessageReaction), list(unique.values()))
         total += len(rows)
+        rows, reactions = [], []
+
+    for i in range(large):
+        for kind in KINDS:
+            add(kind, large, start + timedelta(seconds=20 * i))
+        if i % every == every - 1:
+            for kind in KINDS:
+                add(kind, small, start + timedelta(seconds=20 * i + 5))
+        if len(rows) >= CHUNK:
+            flush()
+    if rows:
+        flush()
     db.session.commit()
     if db.engine.dialect.name == "mysql":
         # Fresh statistics after a bulk load, as a long-lived table would have.
-        db.session.execute(text("ANALYZE TABLE messages"))
+        db.session.execute(text("ANALYZE TABLE messages, message_reactions"))
         db.session.commit()
+    sessions.start_session(owner, "bench/open_channel.py", "127.0.0.1")
     return {"owner_id": owner.id, "owner_session_id": owner.get_id(), "server_id": server.id,
-            "channels": {size: channel.id for size, channel in channels.items()}, "total": total}
+            "channels": {key: channel.id for key, channel in channels.items()}, "total": total}
 
 
 def middle_id(channel_id: int, count: int) -> int:
@@ -265,19 +332,21 @@ def build_cases(ids: dict, middles: dict) -> list[dict]:
     sid = ids["server_id"]
     cases = []
     for size in SIZES:
-        cid = ids["channels"][size]
-        url = f"/servers/{sid}/channels/{cid}"
-        cases.append({"name": "open channel, full page", "size": size, "url": url, "headers": {},
-                      "expect": 50})
-        cases.append({"name": "open channel, htmx", "size": size, "url": url,
-                      "headers": {"HX-Request": "true", "HX-Target": "main#messages-column"},
-                      "expect": 50})
+        for kind in KINDS:
+            cid = ids["channels"][kind, size]
+            url = f"/servers/{sid}/channels/{cid}"
+            cases.append({"name": "open channel, full page", "kind": kind, "size": size, "url": url,
+                          "headers": {}, "expect": 50})
+            cases.append({"name": "open channel, htmx", "kind": kind, "size": size, "url": url,
+                          "headers": {"HX-Request": "true", "HX-Target": "main#messages-column"},
+                          "expect": 50})
     for size in SIZES:
-        cid, before = ids["channels"][size], middles[size]
-        cases.append({"name": "older page, before=middle", "size": size,
-                      "url": f"/servers/{sid}/channels/{cid}/messages?before={before}",
-                      "headers": {"HX-Request": "true", "HX-Target": f"div#history-before-{before}"},
-                      "expect": min(50, size // 2)})
+        for kind in KINDS:
+            cid, before = ids["channels"][kind, size], middles[kind, size]
+            cases.append({"name": "older page, before=middle", "kind": kind, "size": size,
+                          "url": f"/servers/{sid}/channels/{cid}/messages?before={before}",
+                          "headers": {"HX-Request": "true", "HX-Target": f"div#history-before-{before}"},
+                          "expect": min(50, size // 2)})
     return cases
 
 
@@ -324,6 +393,17 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
+def compare(label: str, reference: dict, measured: dict, limit: float) -> bool:
+    """Print p50 measured/reference and whether both sent the same queries; True if within `limit`."""
+    ratio = statistics.median(measured["times"]) / statistics.median(reference["times"])
+    same = reference["queries"] == measured["queries"] and len(reference["queries"]) == 1
+    within = ratio <= limit
+    print(f"{label} = {ratio:.2f}x{'' if within else f' (SLOWER: more than {limit:g}x)'}; "
+          f"queries per request {'identical' if same else 'DIFFER'} "
+          f"({sorted(reference['queries'])} vs {sorted(measured['queries'])})")
+    return within and same
+
+
 # --------------------------------------------------------------------- main
 
 def main(argv=None) -> int:
@@ -353,11 +433,13 @@ def main(argv=None) -> int:
             seed_started = time.perf_counter()
             ids = seed(random.Random(args.seed))
             seed_seconds = time.perf_counter() - seed_started
-            middles = {size: middle_id(ids["channels"][size], size) for size in SIZES}
-            large_cid = ids["channels"][SIZES[-1]]
+            middles = {(kind, size): middle_id(ids["channels"][kind, size], size)
+                       for kind in KINDS for size in SIZES}
+            large = ("rich", SIZES[-1])
+            large_cid = ids["channels"][large]
             plans = [("newest page (open channel)", history_statements(large_cid, None)),
-                     (f"older page (before={middles[SIZES[-1]]})",
-                      history_statements(large_cid, middles[SIZES[-1]]))]
+                     (f"older page (before={middles[large]})",
+                      history_statements(large_cid, middles[large]))]
             plans = [(label, explain(statement)) for label, statements in plans
                      for statement in statements]
             db.session.remove()
@@ -382,37 +464,33 @@ def main(argv=None) -> int:
 
     print(f"$ {command}")
     print(f"database: {engine_url} ({dialect.name} {server_version}), python {sys.version.split()[0]}")
-    print(f"seeded {ids['total']:,} messages in {seed_seconds:.1f} s "
-          f"(channels of {SIZES[0]:,} and {SIZES[1]:,}, ids interleaved); page size 50")
+    print(f"seeded {ids['total']:,} messages in {seed_seconds:.1f} s (a plain and a rich channel of "
+          f"{SIZES[0]:,} and of {SIZES[1]:,}, ids interleaved); page size 50")
     print(f"{args.warmup} warm-up + {args.requests} timed requests per case, round-robin; "
           f"timing took {timing_seconds:.1f} s; load average {load_before} before, {load_after} after")
     print()
-    headers = ["case", "messages", "p50 ms", "p95 ms", "mean ms", "queries", "KiB"]
+    headers = ["case", "channel", "messages", "p50 ms", "p95 ms", "mean ms", "queries", "KiB"]
     rows = []
     for case in cases:
         times = case["times"]
         queries = "/".join(str(q) for q in sorted(case["queries"]))
-        rows.append([case["name"], f"{case['size']:,}", f"{statistics.median(times):.2f}",
+        rows.append([case["name"], case["kind"], f"{case['size']:,}", f"{statistics.median(times):.2f}",
                      f"{percentile(times, 0.95):.2f}", f"{statistics.fmean(times):.2f}", queries,
                      f"{case['bytes'] / 1024:.1f}"])
-    for line in format_table(headers, rows, right={1, 2, 3, 4, 5, 6}):
+    for line in format_table(headers, rows, right={2, 3, 4, 5, 6, 7}):
         print(line)
 
     print()
     ok = True
-    by_name = {}
-    for case in cases:
-        by_name.setdefault(case["name"], []).append(case)
-    for name, pair in by_name.items():
-        small, large = pair
-        ratio = statistics.median(large["times"]) / statistics.median(small["times"])
-        same = small["queries"] == large["queries"] and len(small["queries"]) == 1
-        flat = ratio <= MAX_RATIO
-        ok = ok and same and flat
-        print(f"{name}: p50 {SIZES[1]:,}/{SIZES[0]:,} = {ratio:.2f}x"
-              f"{'' if flat else f' (SLOWER: more than {MAX_RATIO:g}x)'}; "
-              f"queries per request {'identical' if same else 'DIFFER'} "
-              f"({sorted(small['queries'])} vs {sorted(large['queries'])})")
+    by_key = {(case["name"], case["kind"], case["size"]): case for case in cases}
+    names = list(dict.fromkeys(case["name"] for case in cases))
+    for name in names:
+        for kind in KINDS:
+            small, large = (by_key[name, kind, size] for size in SIZES)
+            ok = compare(f"{name}, {kind}: p50 {SIZES[1]:,}/{SIZES[0]:,}", small, large, MAX_RATIO) and ok
+        for size in SIZES:
+            plain, rich = (by_key[name, kind, size] for kind in KINDS)
+            ok = compare(f"{name}, {size:,}: p50 rich/plain", plain, rich, RICH_MAX_RATIO) and ok
 
     print()
     print(f"Query plan of get_history() ({'EXPLAIN QUERY PLAN' if dialect.name == 'sqlite' else 'EXPLAIN'}),"

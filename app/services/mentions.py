@@ -1,7 +1,6 @@
-"""@mentions: which members a message names, and its text with them highlighted."""
+"""@mentions: which members a message names (services.formatting highlights them)."""
 import re
 
-from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.extensions import db
@@ -61,26 +60,6 @@ def sync(message: Message, mentioned: dict[int, str]) -> set[int]:
                                                    username_key=key))
             added.add(user_id)
     return added
-
-
-def highlight(content: str, keys: set[str]) -> Markup:
-    """The message text, escaped, with each real mention wrapped in a highlighted span."""
-    if not keys:
-        return escape(content)
-    parts = []
-    position = 0
-    for match in MENTION_RE.finditer(content):
-        raw = match.group(1)
-        key = raw.lower() if raw.lower() in keys else raw.lower().rstrip("._-")
-        if key not in keys:
-            continue
-        end = match.start(1) + len(key)
-        parts.append(escape(content[position:match.start()]))
-        parts.append(Markup('<span class="mention" data-mention="{}">@{}</span>').format(
-            key, content[match.start(1):end]))
-        position = end
-    parts.append(escape(content[position:]))
-    return Markup("").join(parts)
 
 
 SUGGESTIONS = 8

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db
 from app.models import Channel, Membership, Message, MessageMention, Notification, Server, User, utcnow
-from app.services import events, mentions, notifications, preferences, reads, text
+from app.services import events, formatting, mentions, notifications, preferences, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried
@@ -57,7 +57,8 @@ def continues_group(previous: Message | None, message: Message) -> bool:
 
 
 def check_content(raw: str | None) -> str:
-    content = text.clean_multiline(raw)
+    """The source as it will be stored: cleaned, `:shortcodes:` made emoji (not in code), within the limit."""
+    content = formatting.emojize_outside_code(text.clean_multiline(raw))
     if not content:
         raise ValidationFailed({"content": _("Write something first.")})
     if len(content) > CONTENT_MAX:
@@ -120,6 +121,12 @@ def find_by_nonce(user: User, channel_id: int, nonce: str | None) -> Message | N
                                     Message.nonce == nonce))
 
 
+def set_rendered(message: Message, mention_keys: set[str]) -> None:
+    """Store the message's HTML, rendered now: reading a channel renders nothing."""
+    message.content_html = formatting.render(message.content, mention_keys)
+    message.render_version = formatting.RENDER_VERSION
+
+
 @retried
 def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
                  nonce: str | None = None) -> Message:
@@ -140,6 +147,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     mentioned = mentions.resolve(server_id, user.id, content)
     message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
                         for user_id, key in mentioned.items()]
+    set_rendered(message, set(mentioned.values()))
     db.session.add(message)
     try:
         db.session.flush()
@@ -162,7 +170,9 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
     if content != message.content:
         message.content = content
         message.edited_at = utcnow()
-        added = mentions.sync(message, mentions.resolve(channel.server_id, user.id, content))
+        mentioned = mentions.resolve(channel.server_id, user.id, content)
+        added = mentions.sync(message, mentioned)
+        set_rendered(message, set(mentioned.values()))
         if added:
             notify_mentioned(message, db.session.get(Server, channel.server_id), channel, added)
         events.record_event(events.MESSAGE_EDITED, server_id=channel.server_id, channel_id=channel.id,

@@ -9,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import app.models
+from app.services.rerender import rerender_messages
 
 
 # revision identifiers, used by Alembic.
@@ -35,7 +36,6 @@ def upgrade():
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
-    sa.Column('content_html', sa.Text(), nullable=True),
     sa.Column('written_at', app.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -52,6 +52,9 @@ def upgrade():
 
     with op.batch_alter_table('servers', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('edit_window_seconds', sa.Integer(), nullable=True))
+
+    # Existing messages get their HTML now, so opening a channel renders nothing.
+    rerender_messages(op.get_bind())
 
 
 

@@ -54,9 +54,11 @@ from app.models import (  # noqa: E402
     User,
     utcnow,
 )
-from app.services import formatting  # noqa: E402
+from app.services import (
+    formatting,
+    sessions,
+)
 from app.services import messages as message_service  # noqa: E402
-from app.services import sessions  # noqa: E402
 
 SIZES = (100, 100_000)
 KINDS = ("plain", "rich")

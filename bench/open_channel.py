@@ -54,10 +54,7 @@ from app.models import (  # noqa: E402
     User,
     utcnow,
 )
-from app.services import (
-    formatting,
-    sessions,
-)
+from app.services import formatting, sessions  # noqa: E402
 from app.services import messages as message_service  # noqa: E402
 
 SIZES = (100, 100_000)

@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from app.errors import database_is_down
 from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group
+from app.services.reactions import chips as reaction_chips
 
 
 def signed_in() -> bool:
@@ -22,5 +23,6 @@ def register(app: Flask) -> None:
                                  get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex,
                                  message_content_max=CONTENT_MAX)
     app.jinja_env.filters["message_html"] = message_html
+    app.jinja_env.globals["reaction_chips"] = reaction_chips
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -214,7 +214,12 @@
     popoverWasOpen = Boolean(popover);
     var back = popoverOpener;
     if (popover && back && popover.contains(event.target)) {
-      setTimeout(function () { if (back.isConnected) back.focus(); }, 0);
+      setTimeout(function () {
+        if (!back.isConnected) return;
+        // A message's actions show only on hover or focus: then the message itself takes focus.
+        var holder = back.offsetParent === null && back.closest("#message-list .message");
+        (holder || back).focus();
+      }, 0);
     }
   }, true);
 

@@ -36,7 +36,8 @@ print(" ".join(map(str, codes)))
 def run_app_with_storage(storage_uri: str, login: str) -> list[int]:
     # Addresses of this run only: the counters of earlier runs (same Redis, within the hour) do not count.
     first, second = (f"10.{random.randrange(256)}.{random.randrange(256)}.{n}" for n in (1, 2))
-    result = subprocess.run([sys.executable, "-c", SCRIPT, storage_uri, login, first, second], cwd=ROOT, capture_output=True,
+    result = subprocess.run([sys.executable, "-c", SCRIPT, storage_uri, login, first, second], cwd=ROOT,
+                            capture_output=True,
                             text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-2000:]
     return [int(code) for code in result.stdout.split()]

@@ -36,7 +36,7 @@ def test_message_boxes_do_not_cut_a_long_paste_but_say_where_the_limit_is(client
         assert box["data-max-chars"] == str(LIMIT)
         counter = box.find_parent("form").select_one(f"#{box['data-counter']}")
         assert counter is not None and counter.has_attr("hidden")
-        assert box["data-too-long"] == "{count} of at most {max} characters: shorten it to send."
+        assert box["data-too-long"] == "{over} characters too many: shorten it to send."
 
 
 def test_a_message_one_character_too_long_is_refused_whole_and_given_back(client, as_user, cast):

@@ -5,6 +5,15 @@
   var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
   var NEAR_LIMIT = 0.9;  // the counter shows from 90% of the limit on
 
+  // Said politely once as a box goes over the limit or back within it, not at every key.
+  function announce(text) {
+    var region = document.getElementById("live-announcer");
+    if (!region || !text) return;
+    var line = document.createElement("p");
+    line.textContent = text;
+    region.replaceChildren(line);
+  }
+
   // A message box with data-max-chars: no maxlength (it cuts a long paste
   // silently), but a counter near the limit and sending refused past it.
   function checkLength(box) {
@@ -13,9 +22,11 @@
     // As the server counts: characters (not UTF-16 units), blanks around the text left out.
     var length = Array.from(box.value.replace(/\r\n?/g, "\n").trim()).length;
     var over = length > max;
-    var message = over ? box.dataset.tooLong.replace("{count}", numbers.format(length))
-      .replace("{max}", numbers.format(max)) : "";
+    var excess = length - max;
+    var message = over ? (excess === 1 ? box.dataset.tooLongOne : box.dataset.tooLong)
+      .replace("{over}", numbers.format(excess)) : "";
     box.setCustomValidity(message);
+    if (over !== Boolean(box.dataset.lengthInvalid)) announce(over ? message : box.dataset.lengthOk);
     if (over) {
       box.setAttribute("aria-invalid", "true");
       box.dataset.lengthInvalid = "1";

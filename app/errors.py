@@ -20,6 +20,8 @@ def describe(code: int, error: HTTPException | None = None) -> tuple[str, str]:
     if isinstance(error, CSRFError):
         return _("Page expired"), _("This form was open too long or came from elsewhere. "
                                      "Reload the page and try again.")
+    if code == 429 and getattr(getattr(error, "limit", None), "error_message", None):
+        return _("Slow down"), error.description  # the limit's own explanation (rate_limits)
     texts = {
         400: (_("Bad request"), _("The request could not be understood.")),
         403: (_("Not allowed"), _("You do not have permission to do that.")),

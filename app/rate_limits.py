@@ -43,3 +43,10 @@ def login_account_and_address() -> str:
 def failed_login(response) -> bool:
     """Only wrong passwords count against an account: its owner logging in costs nothing."""
     return response.status_code == 401
+REACTIONS = "30/minute;600/hour"
+
+
+def reactions_refused() -> str:
+    """The 429's explanation when reacting too fast (read when refused: in the reader's language)."""
+    from flask_babel import gettext as _
+    return _("You are reacting too fast. Wait a minute and try again.")

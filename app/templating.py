@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from app.errors import database_is_down
 from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group
+from app.services.reactions import chips as reaction_chips
 
 
 def signed_in() -> bool:
@@ -20,7 +21,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=generate_csrf, signed_in=signed_in, continues_group=continues_group,
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
                                  get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex,
-                                 message_content_max=CONTENT_MAX)
+                                 message_content_max=CONTENT_MAX, reaction_chips=reaction_chips)
     app.jinja_env.filters["message_html"] = message_html
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -6,10 +6,11 @@ from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.extensions import db
-from app.models import Channel, Membership, Message, MessageMention, Notification, Server, User, utcnow
+from app.models import (Channel, Membership, Message, MessageMention, MessageReaction, Notification, Server, User,
+                        utcnow)
 from app.services import events, formatting, mentions, notifications, preferences, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
@@ -21,7 +22,10 @@ GROUP_WINDOW = timedelta(minutes=7)
 
 def displayed() -> tuple:
     """Loader options for messages that are shown: what the message templates read (`lazy="raise"` otherwise)."""
-    return (joinedload(Message.author),)
+    return (joinedload(Message.author),
+            # The reaction bar: who reacted, by name (two queries for a whole page).
+            selectinload(Message.reactions).joinedload(MessageReaction.user)
+            .load_only(User.id, User.display_name, User.deleted_at))
 
 
 @dataclass
@@ -144,6 +148,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         return existing
     message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce)
     message.author = user
+    message.reactions = []  # a new message has none (shown right away: not loaded lazily)
     mentioned = mentions.resolve(server_id, user.id, content)
     message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
                         for user_id, key in mentioned.items()]

@@ -85,6 +85,11 @@
         if (edit) edit.click(); else if (event.key !== "Enter") return;
         break;
       }
+      case "+": {  // react: the picker opens under the message
+        var react = article.querySelector(".message-actions a.action.react");
+        if (react) react.click(); else return;
+        break;
+      }
       case "Delete": case "Backspace": {
         var remove = action(article, "delete");
         if (remove) remove.click(); else return;

@@ -82,6 +82,9 @@ MATRIX = [
     # The switcher searches only the user's own servers: an outsider gets a page with no results.
     ("switcher.index", "GET", "/switch?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("switcher.shortcuts", "GET", "/keyboard", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    # Reactions: any member of the message's server; an empty form names no emoji (400).
+    ("chat.react", "POST", "/messages/{message}/reactions", dict(anonymous=LOGIN, outsider=404, member=400, author=400, admin=400, owner=400)),
+    ("chat.reaction_picker", "GET", "/messages/{message}/react", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
 ]
 
 

@@ -9,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.extensions import db
-from app.models import (Channel, Membership, Message, MessageMention, MessageReaction, Notification, Server, User,
-                        utcnow)
+from app.models import Channel, Membership, Message, MessageMention, MessageReaction, Notification, Server, User, utcnow
 from app.services import events, formatting, mentions, notifications, preferences, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership

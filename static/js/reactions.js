@@ -37,10 +37,17 @@
     }
   });
 
-  // One picker at a time: opening another closes the first.
+  // The React link and the "+" chip open the picker under the bar (their href is
+  // the picker's page); one picker at a time.
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("a.react, a.reaction-add");
-    if (opener) pickers().forEach(function (p) { closePicker(p, false); });
+    var article = opener && opener.closest("article.message");
+    if (article && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+      event.preventDefault();
+      pickers().forEach(function (p) { closePicker(p, false); });
+      var bar = "#reactions-" + article.id.replace("message-", "");
+      htmx.ajax("GET", opener.getAttribute("href"), { source: bar, target: bar, swap: "afterend" });
+    }
     var close = event.target.closest("[data-reaction-close]");
     if (close) closePicker(close.closest(".reaction-picker"), true);
   });

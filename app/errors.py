@@ -20,8 +20,6 @@ def describe(code: int, error: HTTPException | None = None) -> tuple[str, str]:
     if isinstance(error, CSRFError):
         return _("Page expired"), _("This form was open too long or came from elsewhere. "
                                      "Reload the page and try again.")
-    if code == 429 and getattr(getattr(error, "limit", None), "error_message", None):
-        return _("Slow down"), error.description  # the limit's own explanation (rate_limits)
     texts = {
         400: (_("Bad request"), _("The request could not be understood.")),
         403: (_("Not allowed"), _("You do not have permission to do that.")),
@@ -34,7 +32,11 @@ def describe(code: int, error: HTTPException | None = None) -> tuple[str, str]:
         503: (_("Charla is temporarily unavailable"), _("It cannot reach its database right now. "
                                                         "Please try again in a moment.")),
     }
-    return texts.get(code, texts[400] if code < 500 else texts[500])
+    title, text = texts.get(code, texts[400] if code < 500 else texts[500])
+    # A service that says why (abort with its own description) is heard: e.g. an edit window closed.
+    if error is not None and code < 500 and error.description and error.description != type(error).description:
+        text = error.description
+    return title, text
 
 
 def render_error(code: int, error: HTTPException | None = None, *, title: str | None = None,

@@ -18,6 +18,7 @@ LOGIN_PER_ADDRESS = "20/minute;100/hour"
 LOGIN_PER_ACCOUNT_AND_ADDRESS = "10/minute;50/hour"
 LOGIN_PER_ACCOUNT = "100/hour"
 SERVER_CREATION = "5/minute;20/day"
+REACTIONS = "30/minute;600/hour"
 INVITATIONS = "10/minute;100/day"  # links and invitations by username together
 
 
@@ -43,10 +44,3 @@ def login_account_and_address() -> str:
 def failed_login(response) -> bool:
     """Only wrong passwords count against an account: its owner logging in costs nothing."""
     return response.status_code == 401
-REACTIONS = "30/minute;600/hour"
-
-
-def reactions_refused() -> str:
-    """The 429's explanation when reacting too fast (read when refused: in the reader's language)."""
-    from flask_babel import gettext as _
-    return _("You are reacting too fast. Wait a minute and try again.")

@@ -1,63 +1,54 @@
-"""Reactions: the chips' forms, and the picker (a page without JavaScript, a popover with it)."""
-from flask import abort, current_app, redirect, render_template, request, url_for
+"""Reactions on messages: the chips' forms and the emoji picker (a page without JavaScript)."""
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import rate_limits
 from app.chat.views import bp
 from app.errors import render_error
-from app.extensions import db, limiter
-from app.models import Channel, Message
-from app.responses import VARY, htmx_target, wants_fragment
+from app.extensions import limiter
+from app.responses import render_page_or_fragment, wants_fragment
+from app.services import emojis
 from app.services import messages as message_service
 from app.services import reactions as reaction_service
 from app.services.errors import ValidationFailed
 
-ACTIONS = {"toggle": reaction_service.toggle_reaction, "add": reaction_service.add_reaction,
-           "remove": reaction_service.remove_reaction}
-
-
-def place_of(message: Message, channel: Channel) -> str:
-    """The channel page showing the message, at the message."""
-    before = None
-    if not message_service.in_newest_page(message, current_app.config["MESSAGES_PAGE_SIZE"]):
-        before = message.id + 1
-    return url_for("chat.channel", server_id=channel.server_id, channel_id=channel.id, before=before,
-                   _anchor=f"message-{message.id}")
-
-
-@bp.post("/messages/<int:message_id>/reactions")
-@limiter.limit(rate_limits.REACTIONS, key_func=rate_limits.per_user("reactions"),
-               error_message=rate_limits.reactions_refused)
-def react(message_id: int):
-    """Add, take back or toggle (the chips) one emoji; htmx gets the message's reaction bar."""
-    action = ACTIONS.get(request.form.get("action", "toggle"))
-    if action is None:
-        return render_error(400, title=_("Bad request"), text=_("Unknown reaction action."))
-    try:
-        action(current_user, message_id, request.form.get("emoji"))
-    except reaction_service.TooManyEmoji as refused:
-        return render_error(409, title=_("Too many emoji"), text=refused.errors["emoji"])
-    except ValidationFailed as failed:
-        return render_error(400, title=_("Not an emoji"), text=failed.errors["emoji"])
-    message = reaction_service.load_for_bar(message_id)
-    if message is None:  # deleted meanwhile
-        abort(404)
-    if wants_fragment():
-        return render_template("partials/message_reactions.html", message=message), 200, VARY
-    return redirect(place_of(message, db.session.get(Channel, message.channel_id)), code=303)
+PICKER_RESULTS = 48
+STATES = {"on": True, "off": False, "": None}
 
 
 @bp.get("/messages/<int:message_id>/react")
 def reaction_picker(message_id: int):
-    """Pick an emoji: the user's recent and the frequent ones first, or those matching ?q=."""
+    """The emoji picker: recently used first, then a search by name."""
     message, channel = message_service.access_message(current_user, message_id)
-    query = request.args.get("q", "")[:60]
-    context = {"message": message, "channel": channel, "query": query,
-               "choices": reaction_service.picker_emoji(current_user, query),
-               "back": place_of(message, channel)}
-    if not wants_fragment():
-        return render_template("pages/reaction_picker.html", **context), 200, VARY
-    if htmx_target() == f"reaction-choices-{message.id}":
-        return render_template("partials/reaction_choices.html", **context), 200, VARY
-    return render_template("partials/reaction_picker.html", **context), 200, VARY
+    query = request.args.get("q", "").strip()[:40]
+    if query:
+        choices = emojis.search(query, PICKER_RESULTS)
+    else:
+        choices = [found for found in map(emojis.by_char, reaction_service.recent_emoji(current_user)) if found]
+    context = {"message": message, "channel": channel, "query": query, "choices": choices}
+    if wants_fragment() and request.headers.get("HX-Target", "").endswith("picker-results"):
+        return render_template("partials/reactions/results.html", **context)
+    return render_page_or_fragment("pages/reaction_picker.html", "partials/reactions/picker.html", **context)
+
+
+@bp.post("/messages/<int:message_id>/reactions")
+@limiter.limit(rate_limits.REACTIONS, key_func=rate_limits.per_user("reactions"))
+def react(message_id: int):
+    """Add (state=on), remove (state=off) or toggle a reaction; htmx gets the message's reaction bar."""
+    state = request.form.get("state", "")
+    if state not in STATES:
+        abort(400)
+    try:
+        reaction_service.react(current_user, message_id, request.form.get("emoji"), STATES[state])
+    except ValidationFailed as failed:
+        message, channel = message_service.access_message(current_user, message_id)
+        if wants_fragment():
+            return render_error(422, title=_("Not added"), text=" ".join(failed.errors.values()))
+        return render_page_or_fragment("pages/reaction_picker.html", "partials/reactions/picker.html", 422,
+                                       message=message, channel=channel, query="", errors=failed.errors,
+                                       choices=[])
+    message, channel = message_service.access_message(current_user, message_id)
+    if wants_fragment():
+        return render_template("partials/message_reactions.html", message=message)
+    return redirect(url_for("chat.message", message_id=message.id), code=303)

@@ -85,9 +85,9 @@
         if (edit) edit.click(); else if (event.key !== "Enter") return;
         break;
       }
-      case "+": {  // react: the picker opens under the message
-        var react = article.querySelector(".message-actions a.action.react");
-        if (react) react.click(); else return;
+      case "r": case "R": {
+        var reply = article.querySelector(".message-actions a.action.reply");
+        if (reply) reply.click(); else return;
         break;
       }
       case "Delete": case "Backspace": {
@@ -219,7 +219,12 @@
     popoverWasOpen = Boolean(popover);
     var back = popoverOpener;
     if (popover && back && popover.contains(event.target)) {
-      setTimeout(function () { if (back.isConnected) back.focus(); }, 0);
+      setTimeout(function () {
+        if (!back.isConnected) return;
+        // A message's actions show only on hover or focus: then the message itself takes focus.
+        var holder = back.offsetParent === null && back.closest("#message-list .message");
+        (holder || back).focus();
+      }, 0);
     }
   }, true);
 

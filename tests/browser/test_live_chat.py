@@ -52,7 +52,8 @@ def test_two_users_see_each_others_changes_live(new_context, live_database):
     expect(messages(bob_page).last.locator(".content")).to_have_text("Hello Bob")
     expect(messages(alice_page)).to_have_count(1)
     mid = message_id(messages(alice_page).last)
-    expect(bob_page.locator(f"#message-{mid} .message-actions")).to_have_count(0)
+    expect(bob_page.locator(f"#message-{mid} .message-actions .action.edit")).to_have_count(0)
+    expect(bob_page.locator(f"#message-{mid} .message-actions .action.danger")).to_have_count(0)
 
     mine = alice_page.locator(f"#message-{mid}")
     mine.hover()

@@ -1,114 +1,91 @@
-"""Reactions in the browser: the picker, chips that update live in another tab, the keyboard, no JavaScript."""
-import re
-
+"""Reactions in the browser: the picker, live chips in another person's tab,
+joining by clicking a chip, the keyboard, and the page without JavaScript."""
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_flow import create_server, message_id, messages, register, unique
-from tests.browser.test_live_chat import add_member, post
+from tests.browser.test_chat_flow import create_server, messages, register, unique
+from tests.browser.test_mentions import invite_and_accept, post
 
 
-def chip(page, mid: str, emoji: str):
-    return page.locator(f"#reactions-{mid} .reaction", has_text=emoji)
+def open_picker(page, article) -> None:
+    article.hover()
+    article.locator(".action.react").click()
+    expect(page.locator("#reaction-picker")).to_be_visible()
 
 
-def test_a_reaction_from_the_picker_shows_live_and_the_other_joins_it(new_context, live_database):
-    ana_page, bruno_page = new_context().new_page(), new_context().new_page()
-    register(ana_page, unique("ana"))
-    bruno = register(bruno_page, unique("bruno"))
-    server_path = create_server(ana_page, "Reacting Room")
-    add_member(live_database, bruno, int(server_path.rsplit("/", 1)[1]))
-    bruno_page.goto(server_path)
-    post(bruno_page, "Who is coming on Friday?")
-    expect(messages(ana_page)).to_have_count(1)
-    mid = message_id(messages(ana_page).last)
-
-    message = ana_page.locator(f"#message-{mid}")
-    message.hover()
-    message.get_by_role("link", name="React").click()
-    picker = ana_page.get_by_role("dialog", name="React to the message")
-    expect(picker).to_be_visible()
-    expect(picker.get_by_role("searchbox")).to_be_focused()
-    picker.get_by_role("button", name="thumbs up", exact=True).click()
-    expect(picker).to_have_count(0)
-    expect(chip(ana_page, mid, "👍")).to_have_attribute("aria-pressed", "true")
-    expect(chip(ana_page, mid, "👍")).to_contain_text("1")
-
-    theirs = chip(bruno_page, mid, "👍")
-    expect(theirs).to_contain_text("1")
-    expect(theirs).to_have_attribute("aria-pressed", "false")
-    expect(theirs).to_have_attribute("aria-label", re.compile(r"^👍 1: Tester "))
-    theirs.click()
-    expect(theirs).to_contain_text("2")
-    expect(theirs).to_have_attribute("aria-pressed", "true")
-    expect(theirs).to_have_class(re.compile(r"\bmine\b"))
-    expect(chip(ana_page, mid, "👍")).to_contain_text("2")
-    expect(chip(ana_page, mid, "👍")).to_have_attribute("aria-pressed", "true")
-
-    chip(ana_page, mid, "👍").click()  # Ana takes hers back
-    expect(chip(ana_page, mid, "👍")).to_have_attribute("aria-pressed", "false")
-    expect(chip(bruno_page, mid, "👍")).to_contain_text("1")
-    expect(chip(bruno_page, mid, "👍")).to_have_attribute("aria-pressed", "true")
-    expect(chip(ana_page, mid, "👍")).to_contain_text("1")
+def chip(article, emoji: str):
+    return article.locator(".reactions button.chip", has_text=emoji)
 
 
-def test_the_picker_from_the_keyboard(page):
+def test_a_reaction_appears_live_and_the_other_person_joins_it(new_context):
+    alice_page, bob_page = new_context().new_page(), new_context().new_page()
+    register(alice_page, unique("alice"))
+    bob = register(bob_page, unique("bob"))
+    server_path = create_server(alice_page, unique("Reacts "))
+    invite_and_accept(alice_page, bob_page, bob, server_path)
+    alice_page.goto(server_path)
+    post(alice_page, "shall we ship it?")
+    mine = messages(alice_page).last
+    theirs = messages(bob_page).last
+    expect(theirs.locator(".content")).to_have_text("shall we ship it?")
+
+    # Bob searches the picker and picks the rocket; the picker closes, focus back on the message.
+    open_picker(bob_page, theirs)
+    bob_page.locator("#picker-q").fill("rocket")
+    rocket = bob_page.get_by_role("button", name="rocket", exact=True)
+    rocket.click()
+    expect(bob_page.locator("#reaction-picker")).to_have_count(0)
+    expect(chip(theirs, "🚀")).to_have_attribute("aria-pressed", "true")
+    expect(theirs).to_be_focused()
+
+    # Alice sees it live, not pressed for her; she joins by clicking.
+    expect(chip(mine, "🚀")).to_have_text("🚀 1")
+    expect(chip(mine, "🚀")).to_have_attribute("aria-pressed", "false")
+    chip(mine, "🚀").click()
+    expect(chip(mine, "🚀")).to_have_text("🚀 2")
+    expect(chip(mine, "🚀")).to_have_attribute("aria-pressed", "true")
+    expect(chip(theirs, "🚀")).to_have_text("🚀 2")
+    expect(chip(theirs, "🚀")).to_have_attribute("aria-pressed", "true")  # still Bob's too
+    label = chip(theirs, "🚀").get_attribute("aria-label")
+    assert label.startswith("rocket 2: ") and " and " in label
+
+    # Bob takes his back: Alice's tab shows one, pressed for her.
+    chip(theirs, "🚀").click()
+    expect(chip(mine, "🚀")).to_have_text("🚀 1")
+    expect(chip(mine, "🚀")).to_have_attribute("aria-pressed", "true")
+
+
+def test_the_picker_works_from_the_keyboard(page):
     register(page)
     create_server(page, unique("Keys "))
-    post(page, "React with the keyboard")
-    mid = message_id(messages(page).last)
-    article = page.locator(f"#message-{mid}")
+    post(page, "press plus")
+    article = messages(page).last
     article.focus()
-    page.keyboard.press("+")
-    picker = page.get_by_role("dialog", name="React to the message")
-    search = picker.get_by_role("searchbox")
-    expect(search).to_be_focused()
-    search.press_sequentially("fox")
-    fox = picker.get_by_role("button", name="fox", exact=True)
-    expect(fox).to_be_visible()
-    expect(picker.get_by_role("button", name="thumbs up", exact=True)).to_have_count(0)
-    page.keyboard.press("ArrowDown")
-    expect(fox).to_be_focused()
+    article.locator(".action.react").focus()
     page.keyboard.press("Enter")
-    expect(picker).to_have_count(0)
-    expect(article).to_be_focused()
-    expect(chip(page, mid, "🦊")).to_have_attribute("aria-pressed", "true")
-
-    page.keyboard.press("+")
-    expect(picker.get_by_role("searchbox")).to_be_focused()
-    page.keyboard.press("ArrowDown")
-    first = picker.locator(".reaction-choice").first
+    expect(page.locator("#picker-q")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the Search button to the first emoji
+    first = page.locator(".emoji-grid .emoji-choice").first
     expect(first).to_be_focused()
-    expect(first).to_have_text("🦊")  # the reader's own recent emoji come first
     page.keyboard.press("ArrowRight")
-    expect(picker.locator(".reaction-choice").nth(1)).to_be_focused()
-    page.keyboard.press("ArrowLeft")
-    expect(first).to_be_focused()
+    second = page.locator(".emoji-grid .emoji-choice").nth(1)
+    expect(second).to_be_focused()
     page.keyboard.press("Escape")
-    expect(picker).to_have_count(0)
-    expect(article).to_be_focused()
+    expect(page.locator("#reaction-picker")).to_have_count(0)
+    expect(article).to_be_focused()  # its React action shows again, one Tab away
 
 
-def test_the_picker_page_without_javascript(new_context):
+def test_without_javascript_the_picker_is_a_page(new_context):
     page = new_context(java_script_enabled=False).new_page()
     register(page)
-    create_server(page, unique("Plain "))
-    page.locator("#composer-input").fill("No scripts here")
-    page.locator("#composer").get_by_role("button", name="Send").click()
-    message = messages(page).last
-    mid = message_id(message)
-    message.hover()
-    message.get_by_role("link", name="React").click()
-    expect(page).to_have_url(re.compile(rf"/messages/{mid}/react$"))
-    page.get_by_role("button", name="thumbs up", exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/channels/\d+#message-{mid}$"))
-    expect(chip(page, mid, "👍")).to_have_attribute("aria-pressed", "true")
-
-    page.locator(f"#reactions-{mid} a.reaction-add").click()
-    page.get_by_label("Search emoji").fill("fox")
+    create_server(page, unique("NoJS "))
+    page.locator("#composer-input").fill("plain old forms")
+    page.get_by_role("button", name="Send").click()
+    article = messages(page).last
+    page.goto(article.locator(".action.react").get_attribute("href"))
+    page.locator("#picker-q").fill("thumbs up")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(re.compile(rf"/messages/{mid}/react\?q=fox$"))
-    page.get_by_role("button", name="fox", exact=True).click()
-    expect(chip(page, mid, "🦊")).to_contain_text("1")
-    chip(page, mid, "👍").click()  # a chip takes one's own reaction back
-    expect(chip(page, mid, "👍")).to_have_count(0)
-    expect(chip(page, mid, "🦊")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="thumbs up", exact=True).click()
+    expect(chip(messages(page).last, "👍")).to_have_text("👍 1")
+    chip(messages(page).last, "👍").click()  # the chip is a form: pressing it again takes it back
+    expect(messages(page).last.locator(".reactions button.chip")).to_have_count(0)

@@ -314,15 +314,21 @@
     if (parseInt(column.dataset.cursor || "0", 10) < lastContentEventId) fetchRegion("#messages-column");
   });
 
-  // ---- "@" suggestions in the composer --------------------------------------------
-  // Typing "@" and the start of a username lists matching members (HTML from
-  // the server); arrows move, Enter or Tab inserts, Escape closes.
+  // ---- "@" and ":" suggestions in the composer ---------------------------------------
+  // Typing "@" and the start of a username lists matching members, ":" and two
+  // letters of a shortcode lists emoji (HTML from the server); arrows move,
+  // Enter or Tab inserts, Escape closes.
   var suggestSeq = 0;
 
   function mentionBeforeCaret(input) {
     var before = input.value.slice(0, input.selectionStart);
     var match = before.match(/(?:^|\s)@([A-Za-z0-9._-]{0,32})$/);
-    return match ? { prefix: match[1], start: before.length - match[1].length - 1 } : null;
+    if (match) return { prefix: match[1], start: before.length - match[1].length - 1, url: input.dataset.suggestUrl };
+    match = before.match(/(?:^|\s):([A-Za-z0-9_+-]{2,30})$/);
+    if (match && input.dataset.emojiUrl) {
+      return { prefix: match[1], start: before.length - match[1].length - 1, url: input.dataset.emojiUrl };
+    }
+    return null;
   }
 
   function suggestionList() { return document.getElementById("mention-suggestions"); }
@@ -337,7 +343,7 @@
 
   function showSuggestions(input, found) {
     var seq = ++suggestSeq;
-    var url = new URL(input.dataset.suggestUrl, location.href);
+    var url = new URL(found.url, location.href);
     url.searchParams.set("q", found.prefix);
     fetch(url, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : ""; })
@@ -364,7 +370,7 @@
     var input = document.getElementById("composer-input");
     var found = input && mentionBeforeCaret(input);
     if (!found) { closeSuggestions(); return; }
-    var text = "@" + option.dataset.username + " ";
+    var text = (option.dataset.emoji || "@" + option.dataset.username) + " ";
     input.value = input.value.slice(0, found.start) + text + input.value.slice(input.selectionStart);
     var caret = found.start + text.length;
     input.setSelectionRange(caret, caret);

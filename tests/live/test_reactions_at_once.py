@@ -8,20 +8,25 @@ from bs4 import BeautifulSoup
 ROUNDS = 5
 
 
+def send_together(senders, message_id: int, state: str) -> list:
+    """Every sender posts the same reaction, all released at the same moment."""
+    barrier = threading.Barrier(len(senders))
+
+    def send(user):
+        barrier.wait()
+        return user.http.post(f"/messages/{message_id}/reactions", data={"emoji": "🎉", "state": state},
+                              headers=user.htmx())
+
+    with ThreadPoolExecutor(len(senders)) as pool:
+        return list(pool.map(send, senders))
+
+
 def test_the_same_emoji_at_once_by_two_people_twice_each(server, users, world):
     ana, bruno, carla = users["ana"], users["bruno"], users["carla"]
     message_id = ana.post(world.book, "everyone react at once")
     senders = [bruno, bruno, carla, carla]  # each person double-clicks
     for state, expected in [("on", 2), ("off", 0)] * ROUNDS:
-        barrier = threading.Barrier(len(senders))
-
-        def send(user):
-            barrier.wait()
-            return user.http.post(f"/messages/{message_id}/reactions", data={"emoji": "🎉", "state": state},
-                                  headers=user.htmx())
-
-        with ThreadPoolExecutor(len(senders)) as pool:
-            answers = list(pool.map(send, senders))
+        answers = send_together(senders, message_id, state)
         assert [a.status_code for a in answers] == [200] * len(senders), [a.text[:200] for a in answers]
         bar = BeautifulSoup(ana.page(f"/servers/{world.book.server_id}/channels/{world.book.id}"),
                             "html.parser").select_one(f"#reactions-{message_id}")

@@ -20,12 +20,12 @@ LOGIN_PER_ACCOUNT_AND_ADDRESS = "10/minute;50/hour"
 LOGIN_PER_ACCOUNT = "100/hour"
 SERVER_CREATION = "5/minute;20/day"
 REACTIONS = "30/minute;600/hour"
+INVITATIONS = "10/minute;100/day"  # links and invitations by username together
 
 
 def reactions_refused() -> str:
     """What a refused reaction says (called when refused, in the reader's language)."""
     return _("You are reacting too fast. Wait a minute and try again.")
-INVITATIONS = "10/minute;100/day"  # links and invitations by username together
 
 
 def per_user(scope: str) -> Callable[[], str]:

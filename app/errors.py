@@ -1,6 +1,7 @@
 """Error pages: a full styled page for a plain request, a toast for htmx."""
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -34,7 +35,10 @@ def describe(code: int, error: HTTPException | None = None) -> tuple[str, str]:
     }
     title, text = texts.get(code, texts[400] if code < 500 else texts[500])
     # A service that says why (abort with its own description) is heard: e.g. an edit window closed.
-    if error is not None and code < 500 and error.description and error.description != type(error).description:
+    # A rate limit speaks only with a message of its own (see rate_limits), not as "30 per 1 minute".
+    unexplained_limit = isinstance(error, RateLimitExceeded) and not error.limit.error_message
+    if (error is not None and code < 500 and error.description and error.description != type(error).description
+            and not unexplained_limit):
         text = error.description
     return title, text
 

@@ -6,6 +6,7 @@ every process and host shares them. A refused request gets the 429 page.
 from collections.abc import Callable
 
 from flask import g, request
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -20,6 +21,11 @@ LOGIN_PER_ACCOUNT = "100/hour"
 SERVER_CREATION = "5/minute;20/day"
 REACTIONS = "30/minute;600/hour"
 INVITATIONS = "10/minute;100/day"  # links and invitations by username together
+
+
+def reactions_refused() -> str:
+    """What a refused reaction says (called when refused, in the reader's language)."""
+    return _("You are reacting too fast. Wait a minute and try again.")
 
 
 def per_user(scope: str) -> Callable[[], str]:

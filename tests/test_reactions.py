@@ -143,3 +143,32 @@ def test_reacting_is_rate_limited(client, as_user, cast, rate_limits):
     statuses = [react(client, message.id, "👍").status_code for _ in range(31)]
     assert statuses[:30] == [303] * 30
     assert statuses[30] == 429
+
+
+def test_reacting_too_fast_says_so_in_the_readers_language(client, as_user, cast, rate_limits):
+    message = cast.post(cast.owner, "hi")
+    as_user(cast.member)
+    for _ in range(30):
+        react(client, message.id, "👍")
+    refused = react(client, message.id, "👍")
+    assert refused.status_code == 429
+    assert "You are reacting too fast. Wait a minute and try again." in soup(refused).get_text()
+    toast = react(client, message.id, "👍", **htmx_headers(f"div#reactions-{message.id}"))
+    assert toast.status_code == 429 and "reacting too fast" in soup(toast).select_one(".toast").get_text()
+    spanish = client.post(f"/messages/{message.id}/reactions", data={"emoji": "👍"},
+                          headers={"Accept-Language": "es"})
+    assert "Estás reaccionando demasiado rápido" in soup(spanish).get_text()
+
+
+def test_a_deleted_account_is_named_as_such_in_the_readers_language(client, as_user, cast):
+    message = cast.post(cast.owner, "hi")
+    gone = make_user("gone")
+    server_service.add_member(gone, cast.server)
+    db.session.commit()
+    reaction_service.react(gone, message.id, "🎉")
+    gone.display_name, gone.deleted_at = "Deleted user", gone.created_at  # as profiles.delete_account leaves it
+    db.session.commit()
+    as_user(cast.member)
+    [chip] = soup(client.get(channel_url(cast), headers={"Accept-Language": "es"})).select(
+        f"#reactions-{message.id} button.chip")
+    assert chip["title"] == "Usuario eliminado"

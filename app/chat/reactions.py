@@ -35,7 +35,8 @@ def reaction_picker(message_id: int):
 
 
 @bp.post("/messages/<int:message_id>/reactions")
-@limiter.limit(rate_limits.REACTIONS, key_func=rate_limits.per_user("reactions"))
+@limiter.limit(rate_limits.REACTIONS, key_func=rate_limits.per_user("reactions"),
+               error_message=rate_limits.reactions_refused)
 def react(message_id: int):
     """Add (state=on), remove (state=off) or toggle a reaction; htmx gets the message's reaction bar."""
     state = request.form.get("state", "")

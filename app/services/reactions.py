@@ -46,13 +46,20 @@ class Chip:
                         names=", ".join(self.names[:NAMES_SHOWN]))
 
 
+def name_of(user: User) -> str:
+    """The reactor's name as chips show it; a deleted account in the reader's language."""
+    if user.deleted_at is not None:
+        return _("Deleted user")
+    return user.display_name or user.username
+
+
 def chips(message: Message) -> list[Chip]:
     """The message's reactions grouped by emoji, in order of first use (reactions and their users loaded)."""
     by_emoji: dict[str, Chip] = {}
     for reaction in message.reactions:
         chip = by_emoji.setdefault(reaction.emoji, Chip(reaction.emoji))
         chip.user_ids.append(reaction.user_id)
-        chip.names.append(reaction.user.display_name or reaction.user.username)
+        chip.names.append(name_of(reaction.user))
     return list(by_emoji.values())
 
 

@@ -90,6 +90,11 @@
         if (reply) reply.click(); else return;
         break;
       }
+      case "+": {  // react: the emoji picker opens
+        var react = article.querySelector(".message-actions a.action.react");
+        if (react) react.click(); else return;
+        break;
+      }
       case "Delete": case "Backspace": {
         var remove = action(article, "delete");
         if (remove) remove.click(); else return;

@@ -89,3 +89,22 @@ def test_without_javascript_the_picker_is_a_page(new_context):
     expect(chip(messages(page).last, "👍")).to_have_text("👍 1")
     chip(messages(page).last, "👍").click()  # the chip is a form: pressing it again takes it back
     expect(messages(page).last.locator(".reactions button.chip")).to_have_count(0)
+
+
+def test_plus_on_a_message_opens_the_picker_and_a_pick_returns_to_it(page):
+    register(page)
+    create_server(page, unique("Plus "))
+    post(page, "react with plus")
+    article = messages(page).last
+    article.focus()
+    page.keyboard.press("+")
+    expect(page.locator("#picker-q")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the first emoji
+    expect(page.locator("#reaction-picker")).to_have_count(0)
+    expect(article.locator(".reactions button.chip")).to_have_count(1)
+    expect(article.locator(".reactions button.chip")).to_have_attribute("aria-pressed", "true")
+    expect(article).to_be_focused()
+    page.goto("/keyboard")
+    expect(page.locator("dd", has_text="React to the message")).to_be_visible()

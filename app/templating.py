@@ -7,6 +7,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
+from app.services.edit_window import CHOICES as EDIT_WINDOW_CHOICES
+from app.services.edit_window import edit_allowed
 from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group
 
@@ -20,7 +22,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=generate_csrf, signed_in=signed_in, continues_group=continues_group,
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
                                  get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex,
-                                 message_content_max=CONTENT_MAX)
+                                 message_content_max=CONTENT_MAX, edit_allowed=edit_allowed,
+                                 edit_window_choices=EDIT_WINDOW_CHOICES)
     app.jinja_env.filters["message_html"] = message_html
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -207,8 +207,8 @@ def message(message_id: int):
 
 @bp.route("/messages/<int:message_id>/edit", methods=["GET", "POST"])
 def edit_message(message_id: int):
-    """Edit one's own message: the inline form, and saving it."""
-    message, channel = message_service.access_message(current_user, message_id, as_author=True)
+    """Edit one's own message: the inline form, and saving it (both refused after the edit window)."""
+    message, channel = message_service.access_editable(current_user, message_id)
     errors, status = {}, 200
     if request.method == "POST":
         try:

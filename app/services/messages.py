@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db
-from app.models import Channel, Membership, Message, MessageMention, Notification, Server, User, utcnow
-from app.services import events, formatting, mentions, notifications, preferences, reads, text
+from app.models import Channel, Membership, Message, MessageMention, MessageRevision, Notification, Server, User, utcnow
+from app.services import edit_window, events, formatting, mentions, notifications, preferences, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried
@@ -95,6 +95,13 @@ def access_message(user: User, message_id: int, *, as_author: bool = False) -> t
     return message, channel
 
 
+def access_editable(user: User, message_id: int) -> tuple[Message, Channel]:
+    """The user's own message and its channel while the server's edit window is open (403 after)."""
+    message, channel = access_message(user, message_id, as_author=True)
+    edit_window.check_open(message, db.session.get(Server, channel.server_id))
+    return message, channel
+
+
 def in_newest_page(message: Message, page_size: int) -> bool:
     """Whether the channel's first page (its newest messages) shows `message`."""
     newer = db.session.scalars(select(Message.id).where(Message.channel_id == message.channel_id,
@@ -164,10 +171,15 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
 
 @retried
 def edit_message(user: User, message_id: int, raw_content: str | None) -> Message:
-    """Replace the content of the user's own message."""
-    message, channel = access_message(user, message_id, as_author=True)
+    """Replace the content of the user's own message, within the server's edit window.
+
+    The version it replaces is kept as a revision, in the same transaction.
+    """
+    message, channel = access_editable(user, message_id)
     content = check_content(raw_content)
     if content != message.content:
+        db.session.add(MessageRevision(message_id=message.id, content=message.content,
+                                       written_at=message.edited_at or message.created_at))
         message.content = content
         message.edited_at = utcnow()
         mentioned = mentions.resolve(channel.server_id, user.id, content)

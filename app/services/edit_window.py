@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from flask import abort
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.exceptions import Forbidden
 
 from app.extensions import db
@@ -14,12 +15,12 @@ from app.services.servers import access_membership
 
 # The choices offered (seconds; None = no limit, the default), in the order shown.
 CHOICES = {
-    None: lazy_gettext("No limit"),
-    5 * 60: lazy_gettext("5 minutes"),
-    15 * 60: lazy_gettext("15 minutes"),
-    60 * 60: lazy_gettext("1 hour"),
-    24 * 60 * 60: lazy_gettext("1 day"),
-    7 * 24 * 60 * 60: lazy_gettext("1 week"),
+    None: _l("No limit"),
+    5 * 60: _l("5 minutes"),
+    15 * 60: _l("15 minutes"),
+    60 * 60: _l("1 hour"),
+    24 * 60 * 60: _l("1 day"),
+    7 * 24 * 60 * 60: _l("1 week"),
 }
 
 
@@ -28,7 +29,8 @@ class EditWindowClosed(Forbidden):
 
     def __init__(self, window_seconds: int):
         super().__init__(_("Messages in this server can be edited for %(window)s after sending.",
-                           window=CHOICES.get(window_seconds) or _("%(n)d seconds", n=window_seconds)))
+                           window=CHOICES.get(window_seconds)
+                           or ngettext("%(num)d second", "%(num)d seconds", window_seconds)))
 
 
 def is_open(message: Message, window_seconds: int | None) -> bool:

@@ -56,7 +56,7 @@ def test_two_users_see_each_others_changes_live(new_context, live_database):
 
     mine = alice_page.locator(f"#message-{mid}")
     mine.hover()
-    mine.get_by_role("link", name="Edit").click()
+    mine.get_by_role("link", name="Edit", exact=True).click()
     editor = alice_page.locator(f"form#message-{mid} textarea")
     editor.fill("Hello Bob, again")
     editor.press("Enter")

@@ -7,10 +7,10 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
-from app.services.edit_window import CHOICES as EDIT_WINDOW_CHOICES
-from app.services.edit_window import edit_allowed
-from app.services.formatting import message_html
-from app.services.messages import CONTENT_MAX, continues_group
+from app.models import utcnow
+from app.services.formatting import excerpt, message_html
+from app.services.messages import CONTENT_MAX, continues_group, edit_window_ends
+from app.services.reactions import chips as reaction_chips
 
 
 def signed_in() -> bool:
@@ -18,12 +18,20 @@ def signed_in() -> bool:
     return not database_is_down() and current_user.is_authenticated
 
 
+def edit_open(message, server) -> bool:
+    """Whether the page should offer Edit (the service decides; this only hides a link that would refuse)."""
+    ends = edit_window_ends(message, server) if server is not None else None
+    return ends is None or utcnow() <= ends
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=generate_csrf, signed_in=signed_in, continues_group=continues_group,
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
                                  get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex,
-                                 message_content_max=CONTENT_MAX, edit_allowed=edit_allowed,
-                                 edit_window_choices=EDIT_WINDOW_CHOICES)
+                                 message_content_max=CONTENT_MAX)
     app.jinja_env.filters["message_html"] = message_html
+    app.jinja_env.globals["reaction_chips"] = reaction_chips
+    app.jinja_env.globals["reply_excerpt"] = excerpt
+    app.jinja_env.globals["edit_open"] = edit_open
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

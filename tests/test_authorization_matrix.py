@@ -47,6 +47,12 @@ MATRIX = [
     ("chat.edit_message", "POST", "/messages/{message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=422, admin=403, owner=403)),
     ("chat.delete_message", "GET", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=200, admin=403, owner=403)),
     ("chat.delete_message", "POST", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=303, admin=403, owner=403)),
+    ("chat.reply_to_message", "GET", "/messages/{message}/reply", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("chat.message_history", "GET", "/messages/{message}/history", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("chat.emoji_suggestions", "GET", "/emoji/suggest?q=tad", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.formatting_help", "GET", "/help/formatting", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.reaction_picker", "GET", "/messages/{message}/react", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("chat.react", "POST", "/messages/{message}/reactions", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=422, owner=422)),
     ("explore.explore", "GET", "/explore?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("explore.join", "POST", "/servers/{server}/join", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("invites.manage", "GET", "/servers/{server}/invites", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
@@ -85,10 +91,6 @@ MATRIX = [
     # The switcher searches only the user's own servers: an outsider gets a page with no results.
     ("switcher.index", "GET", "/switch?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("switcher.shortcuts", "GET", "/keyboard", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
-    # Edit history: every member of the channel may read it.
-    ("chat.message_history", "GET", "/messages/{message}/history", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
-    # The edit window is the owner's (an empty form is a bad choice: 400).
-    ("chat.set_edit_window", "POST", "/servers/{server}/edit-window", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=400)),
     # The author's message from before the server's one-hour edit window: editing it is refused, deleting it is not.
     ("chat.edit_message", "GET", "/messages/{late_message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=403)),
     ("chat.edit_message", "POST", "/messages/{late_message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=403)),

@@ -94,7 +94,8 @@ def test_fan_out_renders_once_per_audience(app, cast):
     texts = [frames.for_subscriber(sub) for sub in readers + [author]]
     assert len(frames.cache) == 2
     assert texts[0] is texts[1] and texts[0] != texts[2]
-    assert f'id="message-{message.id}"' in texts[2] and "message-actions" in texts[2]
+    assert f'id="message-{message.id}"' in texts[2] and 'class="action edit"' in texts[2]
+    assert 'class="action edit"' not in texts[0]
     spanish = frames.for_subscriber(Subscriber(cast.member.id, {cast.server.id}, "es", 10))
     assert len(frames.cache) == 3 and spanish != texts[0]
 

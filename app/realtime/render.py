@@ -192,6 +192,22 @@ class MessageHandler(Handler):
         return frame
 
 
+@handles(kinds.MESSAGE_REACTIONS)
+class ReactionsHandler(Handler):
+    """The message's reaction bar, the same for every reader (reactions.js marks the reader's own)."""
+
+    def load(self, event):
+        # Not under "message": that would split readers into author and others for nothing.
+        return {"reacted": db.session.scalar(select(Message).options(*displayed())
+                                             .where(Message.id == event.payload.get("message_id")))}
+
+    def render(self, view):
+        message = view.loaded["reacted"]
+        if message is None:
+            return view.frame()
+        return view.template("partials/live/reactions.html", message=message, viewer_id=None)
+
+
 @handles(kinds.MESSAGE_DELETED)
 class MessageDeletedHandler(Handler):
     def render(self, view):

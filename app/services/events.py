@@ -11,6 +11,7 @@ from app.models import Event
 MESSAGE_CREATED = "message.created"
 MESSAGE_EDITED = "message.edited"
 MESSAGE_DELETED = "message.deleted"
+MESSAGE_REACTIONS = "message.reactions"
 CHANNEL_CREATED = "channel.created"
 CHANNEL_UPDATED = "channel.updated"
 CHANNEL_DELETED = "channel.deleted"

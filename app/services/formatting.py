@@ -176,6 +176,11 @@ def render(content: str, mention_keys: set[str]) -> str:
                      url_schemes=SCHEMES, link_rel=LINK_REL, strip_comments=True).strip()
 
 
+def without_code(content: str) -> str:
+    """The source with code spans and blocks blanked: a name in code mentions nobody."""
+    return CODE_RE.sub(" ", content)
+
+
 def emojize_outside_code(content: str) -> str:
     """`:shortcode:` replaced by its emoji, except inside code spans and blocks."""
     parts, position = [], 0
@@ -185,6 +190,15 @@ def emojize_outside_code(content: str) -> str:
         position = match.end()
     parts.append(emojis.emojize(content[position:]))
     return "".join(parts)
+
+
+MARKUP_RE = re.compile(r"```\w*|\*\*|__|~~|\|\||`|^>\s?", re.MULTILINE)
+
+
+def excerpt(content: str, limit: int = 100) -> str:
+    """One line of plain text from a message's source (a reply's preview): markup signs and line breaks out."""
+    text = " ".join(MARKUP_RE.sub("", content).split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def message_html(message) -> Markup:

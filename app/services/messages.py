@@ -1,16 +1,30 @@
 """Messages: history by keyset pages, send, edit, delete."""
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import abort
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.exceptions import Forbidden
 
 from app.extensions import db
-from app.models import Channel, Membership, Message, MessageMention, MessageRevision, Notification, Server, User, utcnow
-from app.services import edit_window, events, formatting, mentions, notifications, preferences, reads, text
+from app.models import (
+    Channel,
+    Membership,
+    Message,
+    MessageMention,
+    MessageReaction,
+    MessageRevision,
+    Notification,
+    Server,
+    User,
+    utcnow,
+)
+from app.services import events, formatting, mentions, notifications, preferences, reads, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried
@@ -21,7 +35,10 @@ GROUP_WINDOW = timedelta(minutes=7)
 
 def displayed() -> tuple:
     """Loader options for messages that are shown: what the message templates read (`lazy="raise"` otherwise)."""
-    return (joinedload(Message.author),)
+    return (joinedload(Message.author),
+            selectinload(Message.reactions).joinedload(MessageReaction.user),
+            # The answered message shows a one-line preview: its author and text, not its mentions.
+            selectinload(Message.reply_to).options(joinedload(Message.author), lazyload(Message.mentions)))
 
 
 @dataclass
@@ -95,13 +112,6 @@ def access_message(user: User, message_id: int, *, as_author: bool = False) -> t
     return message, channel
 
 
-def access_editable(user: User, message_id: int) -> tuple[Message, Channel]:
-    """The user's own message and its channel while the server's edit window is open (403 after)."""
-    message, channel = access_message(user, message_id, as_author=True)
-    edit_window.check_open(message, db.session.get(Server, channel.server_id))
-    return message, channel
-
-
 def in_newest_page(message: Message, page_size: int) -> bool:
     """Whether the channel's first page (its newest messages) shows `message`."""
     newer = db.session.scalars(select(Message.id).where(Message.channel_id == message.channel_id,
@@ -134,24 +144,54 @@ def set_rendered(message: Message, mention_keys: set[str]) -> None:
     message.render_version = formatting.RENDER_VERSION
 
 
+def find_reply_target(raw: str | int | None, channel_id: int) -> Message | None:
+    """The message `raw` names in the channel, or None (a form shown again keeps its reply)."""
+    try:
+        return check_reply_to(raw, channel_id)
+    except ValidationFailed:
+        return None
+
+
+def check_reply_to(raw: str | int | None, channel_id: int) -> Message | None:
+    """The message a new one answers: one in the same channel, or None when not a reply."""
+    if raw in (None, ""):
+        return None
+    try:
+        reply_to_id = int(raw)
+    except (TypeError, ValueError):
+        reply_to_id = 0
+    original = None
+    if 0 < reply_to_id < 2 ** 63:
+        original = db.session.scalar(select(Message).options(joinedload(Message.author), lazyload(Message.mentions))
+                                     .where(Message.id == reply_to_id, Message.channel_id == channel_id))
+    if original is None:
+        raise ValidationFailed({"reply_to": _("The message you are replying to is not in this channel any more.")})
+    return original
+
+
 @retried
 def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
-                 nonce: str | None = None) -> Message:
-    """Post a message to a channel the user is a member of.
+                 nonce: str | None = None, reply_to: str | int | None = None, notify_reply: bool = True) -> Message:
+    """Post a message to a channel the user is a member of, perhaps as a reply to one in it.
 
     `nonce` is chosen by the composer per message: a retried POST to the same
     channel (a lost answer, a double submit) returns the first message
-    instead of a second.
+    instead of a second. The author of the answered message is told, as for a
+    mention, unless `notify_reply` is off.
     """
     membership, channel = access_channel(user, server_id, channel_id)
     content = check_content(raw_content)
+    original = check_reply_to(reply_to, channel.id)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None
     existing = find_by_nonce(user, channel.id, nonce)
     if existing is not None:
         return existing
-    message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce)
+    message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce,
+                      reply_to_id=original.id if original else None)
     message.author = user
-    mentioned = mentions.resolve(server_id, user.id, content)
+    set_committed_value(message, "reactions", [])  # new: none yet, and no query to learn it
+    set_committed_value(message, "reply_to", original)
+    mentioned = mentions.resolve(server_id, user.id, formatting.without_code(content))
     message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
                         for user_id, key in mentioned.items()]
     set_rendered(message, set(mentioned.values()))
@@ -162,6 +202,9 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         db.session.rollback()
         return find_by_nonce(user, channel.id, nonce)
     notify_mentioned(message, membership.server, channel, set(mentioned))
+    if (original is not None and notify_reply and original.author_id not in mentioned
+            and original.author_id != user.id and original.author.deleted_at is None):
+        notify_mentioned(message, membership.server, channel, {original.author_id}, kind=notifications.REPLY)
     reads.advance(user.id, channel.id, message.id)  # what you write you have read
     events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,
                         message_id=message.id)
@@ -169,12 +212,27 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     return message
 
 
+def edit_window_ends(message: Message, server: Server) -> datetime | None:
+    """Until when the author may edit the message (None: no limit in this server)."""
+    if server.edit_window_seconds is None:
+        return None
+    return message.created_at + timedelta(seconds=server.edit_window_seconds)
+
+
+def access_editable(user: User, message_id: int) -> tuple[Message, Channel]:
+    """The user's own message, if the server's edit window is still open (403 with the reason otherwise)."""
+    message, channel = access_message(user, message_id, as_author=True)
+    server = db.session.get(Server, channel.server_id)
+    ends = edit_window_ends(message, server)
+    if ends is not None and utcnow() > ends:
+        raise Forbidden(_("Messages in this server can be edited for %(window)s after sending.",
+                          window=format_timedelta(timedelta(seconds=server.edit_window_seconds))))
+    return message, channel
+
+
 @retried
 def edit_message(user: User, message_id: int, raw_content: str | None) -> Message:
-    """Replace the content of the user's own message, within the server's edit window.
-
-    The version it replaces is kept as a revision, in the same transaction.
-    """
+    """Replace the content of the user's own message, keeping the earlier version in its history."""
     message, channel = access_editable(user, message_id)
     content = check_content(raw_content)
     if content != message.content:
@@ -182,7 +240,7 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
                                        written_at=message.edited_at or message.created_at))
         message.content = content
         message.edited_at = utcnow()
-        mentioned = mentions.resolve(channel.server_id, user.id, content)
+        mentioned = mentions.resolve(channel.server_id, user.id, formatting.without_code(content))
         added = mentions.sync(message, mentioned)
         set_rendered(message, set(mentioned.values()))
         if added:
@@ -191,6 +249,24 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
                             message_id=message.id)
         db.session.commit()
     return message
+
+
+@dataclass
+class Version:
+    content: str
+    written_at: datetime
+    current: bool
+    content_html: str | None = None
+    render_version: int = 0
+
+
+def get_versions(message: Message) -> list[Version]:
+    """The message as it reads now, then its earlier versions, newest first (one query)."""
+    current = Version(message.content, message.edited_at or message.created_at, True,
+                      message.content_html, message.render_version)
+    earlier = db.session.scalars(select(MessageRevision).where(MessageRevision.message_id == message.id)
+                                 .order_by(MessageRevision.id.desc()))
+    return [current] + [Version(r.content, r.written_at, False) for r in earlier]
 
 
 @retried
@@ -208,12 +284,14 @@ def delete_message(user: User, message_id: int) -> Channel:
     return channel
 
 
-def notify_mentioned(message: Message, server: Server, channel: Channel, user_ids: set[int]) -> None:
-    """Tell newly mentioned members, in the message's transaction; a member who muted the server is not told."""
+def notify_mentioned(message: Message, server: Server, channel: Channel, user_ids: set[int],
+                     kind: str = notifications.MENTION) -> None:
+    """Tell newly mentioned (or answered) members, in the message's transaction; a member who muted the server
+    is not told."""
     levels = preferences.get_levels(server.id, user_ids)
     for user_id in sorted(user_ids):
         if levels.get(user_id) == preferences.LEVEL_NOTHING:
             continue
-        notifications.notify(user_id, notifications.MENTION, actor_id=message.author_id, server_id=server.id,
+        notifications.notify(user_id, kind, actor_id=message.author_id, server_id=server.id,
                              server_name=server.name, channel_id=channel.id, channel_name=channel.name,
                              message_id=message.id)

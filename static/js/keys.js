@@ -85,6 +85,11 @@
         if (edit) edit.click(); else if (event.key !== "Enter") return;
         break;
       }
+      case "r": case "R": {
+        var reply = article.querySelector(".message-actions a.action.reply");
+        if (reply) reply.click(); else return;
+        break;
+      }
       case "Delete": case "Backspace": {
         var remove = action(article, "delete");
         if (remove) remove.click(); else return;
@@ -214,7 +219,12 @@
     popoverWasOpen = Boolean(popover);
     var back = popoverOpener;
     if (popover && back && popover.contains(event.target)) {
-      setTimeout(function () { if (back.isConnected) back.focus(); }, 0);
+      setTimeout(function () {
+        if (!back.isConnected) return;
+        // A message's actions show only on hover or focus: then the message itself takes focus.
+        var holder = back.offsetParent === null && back.closest("#message-list .message");
+        (holder || back).focus();
+      }, 0);
     }
   }, true);
 

@@ -117,7 +117,7 @@ def test_chat_flow_with_htmx(page: Page):
     expect(target.locator(".content")).to_have_text("Typo here")
     target_id = message_id(target)
     target.hover()
-    target.get_by_role("link", name="Edit", exact=True).click()
+    target.get_by_role("link", name="Edit").click()
     editor = page.locator(f"#edit-{target_id}")
     expect(editor).to_be_visible()
     expect(editor).to_be_focused()
@@ -132,7 +132,7 @@ def test_chat_flow_with_htmx(page: Page):
 
     # Escape cancels an edit and keeps the saved text.
     edited.hover()
-    edited.get_by_role("link", name="Edit", exact=True).click()
+    edited.get_by_role("link", name="Edit").click()
     expect(editor).to_be_focused()
     page.keyboard.type(" and then discarded")
     page.keyboard.press("Escape")
@@ -209,7 +209,7 @@ def test_edit_starts_with_caret_at_end(page: Page):
     expect(message.locator(".content")).to_have_text("Typo here")
     msg_id = message_id(message)
     message.hover()
-    message.get_by_role("link", name="Edit", exact=True).click()
+    message.get_by_role("link", name="Edit").click()
     editor = page.locator(f"#edit-{msg_id}")
     expect(editor).to_be_focused()
     page.keyboard.type(", fixed")
@@ -237,7 +237,7 @@ def test_chat_without_javascript(new_context):
 
     # Edit: the Edit link opens a page with the form.
     message.hover()
-    message.get_by_role("link", name="Edit", exact=True).click()
+    message.get_by_role("link", name="Edit").click()
     expect(page).to_have_url(re.compile(rf"/messages/{msg_id}/edit$"))
     expect(page.get_by_role("heading", name="Edit message")).to_be_visible()
     editor = page.locator(f"#edit-{msg_id}")
@@ -308,7 +308,7 @@ def test_chat_page_has_no_csp_violations(new_context):
     expect(message.locator(".content")).to_have_text(re.compile(r"^CSP check\ntwo lines$"),
                                                      use_inner_text=True)
     message.hover()
-    message.get_by_role("link", name="Edit", exact=True).click()
+    message.get_by_role("link", name="Edit").click()
     expect(page.locator("form.editing textarea")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.locator("form.editing")).to_have_count(0)

@@ -121,8 +121,9 @@ def test_author_and_readers_get_their_own_rendering(server, users, world):
     with ana.stream() as author_stream, bruno.stream() as reader_stream:
         ana.post(world.book, "who may edit me?")
         mine, theirs = author_stream.next(), reader_stream.next()
-    assert "message-actions" in mine.data
-    assert "message-actions" not in theirs.data
+    assert 'class="action edit"' in mine.data and 'class="action danger"' in mine.data
+    assert 'class="action edit"' not in theirs.data and 'class="action danger"' not in theirs.data
+    assert 'class="action react"' in theirs.data
     assert mine.id == theirs.id
 
 
@@ -179,3 +180,44 @@ def test_reading_in_one_tab_clears_the_marks_in_the_others(server, users, world)
     assert page.select_one(f"#channel-unread-{world.side.id}").has_attr("hidden")
     assert page.select_one(f"#channel-mentions-{world.side.id}").has_attr("hidden")
     assert page.select_one(f"#server-unread-{world.side.server_id}").has_attr("hidden")
+
+
+def test_a_reaction_reaches_other_tabs_as_its_bar_and_is_replayed(server, users, world):
+    ana, bruno = users["ana"], users["bruno"]
+    message_id = ana.post(world.book, "react to me")
+    with ana.stream() as source:
+        response = bruno.http.post(f"/messages/{message_id}/reactions", data={"emoji": "🎉", "state": "on"},
+                                   headers=bruno.htmx())
+        assert response.status_code == 200, response.text
+        frame = source.next()
+    partial = BeautifulSoup(frame.data, "html.parser").select_one("hx-partial")
+    assert partial["hx-target"] == f"#reactions-{message_id}" and partial["hx-swap"] == "outerHTML"
+    [chip] = partial.select("button.chip")
+    assert chip.get_text(" ", strip=True) == "🎉 1"
+    assert chip["data-users"] and chip["aria-label"].startswith("party popper 1: ")
+    assert partial.select("article") == []  # the bar alone, not the message
+    # Missed while away: replayed after the last id seen.
+    bruno.http.post(f"/messages/{message_id}/reactions", data={"emoji": "🎉", "state": "off"}, headers=bruno.htmx())
+    with ana.stream(last_event_id=int(frame.id)) as source:
+        replayed = source.next()
+    assert int(replayed.id) > int(frame.id)
+    bar = BeautifulSoup(replayed.data, "html.parser").select_one(f"#reactions-{message_id}")
+    assert bar.has_attr("hidden") and bar.select("button.chip") == []
+
+
+def test_a_reply_reaches_other_tabs_with_its_preview_and_is_replayed(server, users, world):
+    ana, bruno = users["ana"], users["bruno"]
+    original = ana.post(world.book, "the question")
+    with ana.stream() as source:
+        response = bruno.http.post(f"/servers/{world.book.server_id}/channels/{world.book.id}/messages",
+                                   data={"content": "the answer", "reply_to": str(original), "notify_reply": "1"},
+                                   headers=bruno.htmx())
+        assert response.status_code == 200, response.text
+        frames = [source.next() for _ in range(2)]  # the message, and Ana's notification of the reply
+    live = next(frame for frame in frames if "reply-preview" in frame.data)
+    preview = BeautifulSoup(live.data, "html.parser").select_one(".reply-preview a.reply-link")
+    assert preview["href"] == f"/messages/{original}"
+    assert preview.select_one(".reply-excerpt").text == "the question"
+    with ana.stream(last_event_id=int(live.id) - 1) as source:
+        replayed = source.next()
+    assert replayed.id == live.id and "reply-preview" in replayed.data

@@ -2,9 +2,12 @@
 
 A new endpoint that is not listed here fails `test_every_endpoint_is_in_the_matrix`.
 """
+from datetime import timedelta
+
 import pytest
 
 from app.extensions import db
+from app.models import Message, Server, utcnow
 from tests.conftest import log_in
 
 ROLES = ("anonymous", "outsider", "member", "author", "admin", "owner")
@@ -88,6 +91,10 @@ MATRIX = [
     # The switcher searches only the user's own servers: an outsider gets a page with no results.
     ("switcher.index", "GET", "/switch?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("switcher.shortcuts", "GET", "/keyboard", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    # The author's message from before the server's one-hour edit window: editing it is refused, deleting it is not.
+    ("chat.edit_message", "GET", "/messages/{late_message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=403)),
+    ("chat.edit_message", "POST", "/messages/{late_message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=403)),
+    ("chat.delete_message", "POST", "/messages/{late_message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=303, admin=403, owner=403)),
 ]
 
 
@@ -103,6 +110,11 @@ def setting(cast):
     server_service.add_member(author, cast.server, role=ROLE_MEMBER)
     db.session.commit()
     message = cast.post(author, "written by the author")
+    late_message = cast.post(author, "written before the edit window closed")
+    db.session.execute(db.update(Message).where(Message.id == late_message.id)
+                       .values(created_at=utcnow() - timedelta(hours=2)))
+    db.session.execute(db.update(Server).where(Server.id == cast.server.id).values(edit_window_seconds=3600))
+    db.session.commit()
     invitation = invitations.create_link(cast.owner, cast.server.id, {})
     direct = invitations.invite_user(cast.owner, cast.server.id, cast.outsider.username)
     from app.models import Notification
@@ -111,7 +123,7 @@ def setting(cast):
              "owner": cast.owner}
     ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id, "author_id": author.id,
            "avatar": "0" * 32 + "-64.webp", "invite": invitation.id, "code": invitation.code,
-           "direct": direct.id, "notification": notification.id,
+           "direct": direct.id, "late_message": late_message.id, "notification": notification.id,
            "session": sessions.start_session(cast.owner, "another browser", "127.0.0.2").id}
     return users, ids
 

@@ -127,3 +127,17 @@ def test_a_member_cannot_change_the_window(client, as_user, cast):
     assert settings(client, cast, edit_window="300").status_code == 403
     fresh()
     assert db.session.get(Server, cast.server.id).edit_window_seconds is None
+
+
+def test_only_the_owner_sets_the_window_admins_keep_the_rest(client, as_user, cast):
+    as_user(cast.admin)
+    page = soup(client.get(f"/servers/{cast.server.id}/settings"))
+    assert page.select_one("#settings-edit-window") is None
+    assert settings(client, cast, edit_window="300").status_code == 403
+    fresh()
+    assert db.session.get(Server, cast.server.id).edit_window_seconds is None
+    renamed = client.post(f"/servers/{cast.server.id}/settings",
+                          data={"name": "Book Club 2", "description": "We read.", "visibility": "public"})
+    assert renamed.status_code == 303
+    fresh()
+    assert db.session.get(Server, cast.server.id).name == "Book Club 2"

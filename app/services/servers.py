@@ -342,12 +342,14 @@ def check_edit_window(raw: str | None, current: int | None) -> int | None:
 
 
 def update_server(user: User, server_id: int, data) -> Server:
-    """Name, description, who may find and join it, and the edit window (owner and admins)."""
+    """Name, description, who may find and join it (owner and admins), and the edit window (owner only)."""
     membership = access_as_admin(user, server_id)
     server = membership.server
     values = collect(server=lambda: check_server(data),
                      edit_window=lambda: check_edit_window(data.get("edit_window"), server.edit_window_seconds))
     window = values["edit_window"]
+    if window != server.edit_window_seconds and membership.role != ROLE_OWNER:
+        abort(403)  # the edit window is the owner's choice; admins keep the rest of the form
     values = values["server"]
     is_public = data.get("visibility", "public") != "private"
     if ((values["name"], values["description"], is_public, window)

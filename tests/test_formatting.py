@@ -6,10 +6,13 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
+from app.extensions import db
 from app.models import Message
 from app.services import formatting
 from app.services.formatting import ALLOWED_ATTRIBUTES, ALLOWED_CLASSES, ALLOWED_TAGS, render
+from tests.conftest import soup
 
 REL = 'rel="noopener noreferrer nofollow ugc"'
 
@@ -64,6 +67,22 @@ TABLE = [
      f'<p><a href="https://xn--bcher-kva.example/x" target="_blank" {REL}>shop</a> '
      '<span class="link-host">(xn--bcher-kva.example)</span></p>'),
     ("`https://example.com`", "<p><code>https://example.com</code></p>"),
+    # A bare IDN link shows its punycode host too; an ASCII one does not need it.
+    ("see https://аpple.com",
+     f'<p>see <a href="https://xn--pple-43d.com" target="_blank" {REL}>https://аpple.com</a> '
+     '<span class="link-host">(xn--pple-43d.com)</span></p>'),
+    # A mention in a link's text is one; in a bare URL it is part of the URL.
+    ("[@ana](https://example.com)",
+     f'<p><a href="https://example.com" target="_blank" {REL}><span class="mention" data-mention="ana">@ana</span>'
+     '</a> <span class="link-host">(example.com)</span></p>'),
+    ("https://example.com/@ana",
+     f'<p><a href="https://example.com/@ana" target="_blank" {REL}>https://example.com/@ana</a></p>'),
+    ("~~~\n**x** @ana\n~~~", '<pre class="code"><code class="block">**x** @ana</code></pre>'),
+    ("> - **a** ||b||\n> - `c`",
+     '<blockquote>\n<ul>\n<li><strong>a</strong> <span class="spoiler" tabindex="0">b</span></li>\n'
+     '<li><code>c</code></li>\n</ul>\n</blockquote>'),
+    ("[x](vbscript:msgbox(1))", "<p>[x](vbscript:msgbox(1))</p>"),
+    ("<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>"),
 ]
 
 
@@ -77,7 +96,13 @@ def test_each_construct_renders_as_the_dialect_says(source, html):
     (":+1: :heart:", "👍 ❤️"),
     (":not_an_emoji:", ":not_an_emoji:"),
     ("`:tada:` stays", "`:tada:` stays"),
-    ("```\n:tada:\n``` then :tada:", "```\n:tada:\n``` then 🎉"),
+    ("```\n:tada:\n```\nthen :tada:", "```\n:tada:\n```\nthen 🎉"),
+    # Text after ``` does not close a fence: all of it is code, as the reader sees it.
+    ("```\n:tada:\n``` then :tada:", "```\n:tada:\n``` then :tada:"),
+    ("~~~\n:tada:\n~~~\n:tada:", "~~~\n:tada:\n~~~\n🎉"),
+    ("    :tada: indented code\n\n:tada:", "    :tada: indented code\n\n🎉"),
+    ("``a ` :tada:`` :tada:", "``a ` :tada:`` 🎉"),
+    ("```\n:tada: never closed", "```\n:tada: never closed"),
 ])
 def test_shortcodes_become_emoji_outside_code(typed, stored):
     assert formatting.emojize_outside_code(typed) == stored
@@ -116,3 +141,51 @@ def only_allowed(html: str) -> None:
 @given(MARKDOWNISH)
 def test_any_input_renders_to_allowlisted_html_only(source):
     only_allowed(render(source, {"ana"}))
+
+
+def channel_url(cast) -> str:
+    return f"/servers/{cast.server.id}/channels/{cast.channel.id}"
+
+
+def test_a_sent_message_stores_its_html_and_opening_the_channel_renders_nothing(client, as_user, cast, monkeypatch):
+    sent = cast.post(cast.member, "**hi** @olivia :tada: `:tada:`")
+    assert sent.content == "**hi** @olivia 🎉 `:tada:`"
+    assert sent.render_version == formatting.RENDER_VERSION
+    assert sent.content_html == ('<p><strong>hi</strong> <span class="mention" data-mention="olivia">@olivia</span>'
+                                 ' 🎉 <code>:tada:</code></p>')
+
+    def no_rendering(*args):
+        raise AssertionError("rendered at read time")
+
+    monkeypatch.setattr(formatting, "render", no_rendering)
+    as_user(cast.owner)
+    content = soup(client.get(channel_url(cast))).select("#message-list .content")[-1]
+    assert content.select_one("strong").get_text() == "hi"
+    assert content.select_one(".mention")["data-mention"] == "olivia"
+
+
+def test_an_edit_renders_again(client, as_user, cast):
+    message = cast.post(cast.member, "plain")
+    as_user(cast.member)
+    assert client.post(f"/messages/{message.id}/edit", data={"content": "now ~~plain~~ :wave:"}).status_code in (200, 303)
+    db.session.refresh(message)
+    assert message.content == "now ~~plain~~ 👋"
+    assert message.content_html == "<p>now <s>plain</s> 👋</p>"
+
+
+def test_rerender_command_renders_older_rows_once(app, cast):
+    current = cast.post(cast.member, "**kept**")
+    stale = cast.post(cast.member, "*old* @olivia")
+    db.session.execute(update(Message).where(Message.id == stale.id).values(content_html="<p>old</p>",
+                                                                           render_version=0))
+    db.session.execute(update(Message).where(Message.id == current.id).values(content_html="<p>untouched</p>"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["messages", "rerender"])
+    assert first.exit_code == 0 and "Re-rendered 1 messages." in first.output
+    db.session.expire_all()
+    assert db.session.get(Message, stale.id).content_html == (
+        '<p><em>old</em> <span class="mention" data-mention="olivia">@olivia</span></p>')
+    assert db.session.get(Message, current.id).content_html == "<p>untouched</p>"  # current version: left alone
+    again = runner.invoke(args=["messages", "rerender"])
+    assert "Re-rendered 0 messages." in again.output

@@ -26,15 +26,24 @@
     });
   }
 
-  function reveal(spoiler) {
-    spoiler.classList.add("revealed");
-    spoiler.setAttribute("aria-expanded", "true");
-    spoiler.removeAttribute("aria-label");
+  // A toggle: hidden, it is a button named "Spoiler"; shown, its words are its
+  // name again. A link inside a shown spoiler is followed, not toggled.
+  function toggle(spoiler) {
+    var shown = spoiler.classList.toggle("revealed");
+    spoiler.setAttribute("aria-expanded", String(shown));
+    if (shown) spoiler.removeAttribute("aria-label");
+    else spoiler.setAttribute("aria-label", labels.spoiler || "Spoiler");
   }
 
   document.addEventListener("click", function (event) {
-    var spoiler = event.target.closest && event.target.closest(".spoiler:not(.revealed)");
-    if (spoiler) { event.preventDefault(); reveal(spoiler); return; }
+    var spoiler = event.target.closest && event.target.closest(".spoiler");
+    if (spoiler) {
+      var link = event.target.closest("a");
+      if (spoiler.classList.contains("revealed") && link && spoiler.contains(link)) return;
+      event.preventDefault();
+      toggle(spoiler);
+      return;
+    }
     var button = event.target.closest && event.target.closest(".show-more");
     if (!button) return;
     var content = button.previousElementSibling;
@@ -44,11 +53,10 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" && event.key !== " ") return;
-    var spoiler = event.target.closest && event.target.closest(".spoiler:not(.revealed)");
-    if (!spoiler) return;
+    if (!event.target.classList || !event.target.classList.contains("spoiler")) return;
     event.preventDefault();
     event.stopPropagation();
-    reveal(spoiler);
+    toggle(event.target);
   }, true);
 
   prepare(document);

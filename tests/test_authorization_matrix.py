@@ -44,6 +44,7 @@ MATRIX = [
     ("chat.edit_message", "POST", "/messages/{message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=422, admin=403, owner=403)),
     ("chat.delete_message", "GET", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=200, admin=403, owner=403)),
     ("chat.delete_message", "POST", "/messages/{message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=303, admin=403, owner=403)),
+    ("chat.reply_to_message", "GET", "/messages/{message}/reply", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.reaction_picker", "GET", "/messages/{message}/react", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.react", "POST", "/messages/{message}/reactions", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=422, owner=422)),
     ("explore.explore", "GET", "/explore?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),

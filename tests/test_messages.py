@@ -33,7 +33,7 @@ def test_htmx_post_returns_the_message_for_the_list(client, as_user, cast):
     assert article.select_one(".author").text == "Mia"
     assert article.select_one(".content").text == "line one\nline two"
     assert article.select_one("time")["datetime"].startswith(str(message.created_at.date()))
-    assert [a.text for a in article.select(".message-actions a")] == ["React", "Edit", "Delete"]
+    assert [a.text for a in article.select(".message-actions a")] == ["Reply", "React", "Edit", "Delete"]
 
 
 def test_plain_post_redirects_back_to_the_channel(client, as_user, cast):

@@ -158,11 +158,14 @@ def post_message(server_id: int, channel_id: int):
     """Post a message; htmx gets the message, a plain form goes back to the channel."""
     try:
         message = message_service.send_message(current_user, server_id, channel_id,
-                                               request.form.get("content"), request.form.get("nonce"))
+                                               request.form.get("content"), request.form.get("nonce"),
+                                               reply_to=request.form.get("reply_to"),
+                                               notify_reply="notify_reply" in request.form)
     except ValidationFailed as failed:
         membership, channel = message_service.access_channel(current_user, server_id, channel_id)
         context = {"server": membership.server, "channel": channel, "errors": failed.errors,
-                   "content": request.form.get("content", "")}
+                   "content": request.form.get("content", ""),
+                   "replying_to": message_service.find_reply_target(request.form.get("reply_to"), channel.id)}
         if wants_fragment():
             return (render_template("partials/composer.html", **context), 422,
                     {"HX-Retarget": "#composer", "HX-Reswap": "outerHTML"})
@@ -203,6 +206,15 @@ def message(message_id: int):
         return redirect(url_for("chat.channel", server_id=channel.server_id, channel_id=channel.id,
                                 before=before, _anchor=f"message-{message.id}"))
     return render_template("partials/message.html", message=message, grouped=False)
+
+
+@bp.get("/messages/<int:message_id>/reply")
+def reply_to_message(message_id: int):
+    """Reply to a message: the original and a message box (the path without JavaScript)."""
+    message, channel = message_service.access_message(current_user, message_id)
+    server = server_service.access_membership(current_user, channel.server_id).server
+    return render_template("pages/message_reply.html", message=message, channel=channel, server=server,
+                           replying_to=message, errors={}, content="")
 
 
 @bp.route("/messages/<int:message_id>/edit", methods=["GET", "POST"])

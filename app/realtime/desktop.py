@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Channel, Event, Message, User
 from app.services import notifications
 
-NOTICE_KINDS = (notifications.MENTION, notifications.INVITATION)
+NOTICE_KINDS = (notifications.MENTION, notifications.REPLY, notifications.INVITATION)
 BODY_MAX = 140
 
 
@@ -30,7 +30,7 @@ def load_notice(event: Event) -> dict | None:
         return None
     actor = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
     message = db.session.get(Message, event.payload["message_id"]) if event.payload.get("message_id") else None
-    if kind == notifications.MENTION and message is None:
+    if kind in (notifications.MENTION, notifications.REPLY) and message is None:
         return None  # deleted meanwhile: nothing to open
     return {"kind": kind, "actor": actor.display_name if actor else "?", "server": event.payload.get("server_name", ""),
             "channel": event.payload.get("channel_name", ""), "message_id": message.id if message else None,
@@ -45,6 +45,11 @@ def notice_for(view, notice: dict) -> str:
                                   channel=notice["channel"], server=notice["server"]),
                                 excerpt(notice["content"]), url_for("chat.message", message_id=notice["message_id"]),
                                 f"mention-{notice['message_id']}")
+        if notice["kind"] == notifications.REPLY:
+            return view.desktop(_("%(who)s replied to you in #%(channel)s (%(server)s).", who=notice["actor"],
+                                  channel=notice["channel"], server=notice["server"]),
+                                excerpt(notice["content"]), url_for("chat.message", message_id=notice["message_id"]),
+                                f"reply-{notice['message_id']}")
         return view.desktop(_("%(who)s invited you to %(server)s.", who=notice["actor"], server=notice["server"]),
                             "", url_for("notifications.index"), f"invitation-{view.event.id}")
 

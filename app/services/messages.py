@@ -141,24 +141,53 @@ def set_rendered(message: Message, mention_keys: set[str]) -> None:
     message.render_version = formatting.RENDER_VERSION
 
 
+def find_reply_target(raw: str | int | None, channel_id: int) -> Message | None:
+    """The message `raw` names in the channel, or None (a form shown again keeps its reply)."""
+    try:
+        return check_reply_to(raw, channel_id)
+    except ValidationFailed:
+        return None
+
+
+def check_reply_to(raw: str | int | None, channel_id: int) -> Message | None:
+    """The message a new one answers: one in the same channel, or None when not a reply."""
+    if raw in (None, ""):
+        return None
+    try:
+        reply_to_id = int(raw)
+    except (TypeError, ValueError):
+        reply_to_id = 0
+    original = None
+    if 0 < reply_to_id < 2 ** 63:
+        original = db.session.scalar(select(Message).options(joinedload(Message.author), lazyload(Message.mentions))
+                                     .where(Message.id == reply_to_id, Message.channel_id == channel_id))
+    if original is None:
+        raise ValidationFailed({"reply_to": _("The message you are replying to is not in this channel any more.")})
+    return original
+
+
 @retried
 def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
-                 nonce: str | None = None) -> Message:
-    """Post a message to a channel the user is a member of.
+                 nonce: str | None = None, reply_to: str | int | None = None, notify_reply: bool = True) -> Message:
+    """Post a message to a channel the user is a member of, perhaps as a reply to one in it.
 
     `nonce` is chosen by the composer per message: a retried POST to the same
     channel (a lost answer, a double submit) returns the first message
-    instead of a second.
+    instead of a second. The author of the answered message is told, as for a
+    mention, unless `notify_reply` is off.
     """
     membership, channel = access_channel(user, server_id, channel_id)
     content = check_content(raw_content)
+    original = check_reply_to(reply_to, channel.id)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None
     existing = find_by_nonce(user, channel.id, nonce)
     if existing is not None:
         return existing
-    message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce)
+    message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce,
+                      reply_to_id=original.id if original else None)
     message.author = user
     set_committed_value(message, "reactions", [])  # new: none yet, and no query to learn it
+    set_committed_value(message, "reply_to", original)
     mentioned = mentions.resolve(server_id, user.id, content)
     message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
                         for user_id, key in mentioned.items()]
@@ -170,6 +199,9 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         db.session.rollback()
         return find_by_nonce(user, channel.id, nonce)
     notify_mentioned(message, membership.server, channel, set(mentioned))
+    if (original is not None and notify_reply and original.author_id not in mentioned
+            and original.author_id != user.id and original.author.deleted_at is None):
+        notify_mentioned(message, membership.server, channel, {original.author_id}, kind=notifications.REPLY)
     reads.advance(user.id, channel.id, message.id)  # what you write you have read
     events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,
                         message_id=message.id)
@@ -211,12 +243,14 @@ def delete_message(user: User, message_id: int) -> Channel:
     return channel
 
 
-def notify_mentioned(message: Message, server: Server, channel: Channel, user_ids: set[int]) -> None:
-    """Tell newly mentioned members, in the message's transaction; a member who muted the server is not told."""
+def notify_mentioned(message: Message, server: Server, channel: Channel, user_ids: set[int],
+                     kind: str = notifications.MENTION) -> None:
+    """Tell newly mentioned (or answered) members, in the message's transaction; a member who muted the server
+    is not told."""
     levels = preferences.get_levels(server.id, user_ids)
     for user_id in sorted(user_ids):
         if levels.get(user_id) == preferences.LEVEL_NOTHING:
             continue
-        notifications.notify(user_id, notifications.MENTION, actor_id=message.author_id, server_id=server.id,
+        notifications.notify(user_id, kind, actor_id=message.author_id, server_id=server.id,
                              server_name=server.name, channel_id=channel.id, channel_name=channel.name,
                              message_id=message.id)

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import Invitation, Message, Notification, User, utcnow
 from app.services import events
 
-INVITATION, INVITE_ACCEPTED, MENTION = "invitation", "invite_accepted", "mention"
+INVITATION, INVITE_ACCEPTED, MENTION, REPLY = "invitation", "invite_accepted", "mention", "reply"
 REMOVED, SERVER_DELETED = "removed", "server_deleted"
 LIST_SIZE = 30
 

@@ -85,6 +85,11 @@
         if (edit) edit.click(); else if (event.key !== "Enter") return;
         break;
       }
+      case "r": case "R": {
+        var reply = article.querySelector(".message-actions a.action.reply");
+        if (reply) reply.click(); else return;
+        break;
+      }
       case "Delete": case "Backspace": {
         var remove = action(article, "delete");
         if (remove) remove.click(); else return;

@@ -203,3 +203,21 @@ def test_a_reaction_reaches_other_tabs_as_its_bar_and_is_replayed(server, users,
     assert int(replayed.id) > int(frame.id)
     bar = BeautifulSoup(replayed.data, "html.parser").select_one(f"#reactions-{message_id}")
     assert bar.has_attr("hidden") and bar.select("button.chip") == []
+
+
+def test_a_reply_reaches_other_tabs_with_its_preview_and_is_replayed(server, users, world):
+    ana, bruno = users["ana"], users["bruno"]
+    original = ana.post(world.book, "the question")
+    with ana.stream() as source:
+        response = bruno.http.post(f"/servers/{world.book.server_id}/channels/{world.book.id}/messages",
+                                   data={"content": "the answer", "reply_to": str(original), "notify_reply": "1"},
+                                   headers=bruno.htmx())
+        assert response.status_code == 200, response.text
+        frames = [source.next() for _ in range(2)]  # the message, and Ana's notification of the reply
+    live = next(frame for frame in frames if "reply-preview" in frame.data)
+    preview = BeautifulSoup(live.data, "html.parser").select_one(".reply-preview a.reply-link")
+    assert preview["href"] == f"/messages/{original}"
+    assert preview.select_one(".reply-excerpt").text == "the question"
+    with ana.stream(last_event_id=int(live.id) - 1) as source:
+        replayed = source.next()
+    assert replayed.id == live.id and "reply-preview" in replayed.data

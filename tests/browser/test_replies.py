@@ -1,0 +1,60 @@
+"""Replies in the browser: Reply puts the composer in reply mode, the other
+person sees the preview live and jumps to the original, cancel and the R key."""
+from playwright.sync_api import expect
+
+from tests.browser.test_chat_flow import create_server, messages, register, unique
+from tests.browser.test_mentions import invite_and_accept, post
+
+
+def test_a_reply_with_code_and_a_link_is_seen_live_and_its_preview_jumps_to_the_original(new_context):
+    alice_page, bob_page = new_context().new_page(), new_context().new_page()
+    alice = register(alice_page, unique("alice"))
+    bob = register(bob_page, unique("bob"))
+    server_path = create_server(alice_page, unique("Replies "))
+    invite_and_accept(alice_page, bob_page, bob, server_path)
+    alice_page.goto(server_path)
+    post(alice_page, "Where is the release script?")
+    for i in range(30):  # the original scrolls out of view
+        post(alice_page, f"filler {i}")
+    original = messages(bob_page).filter(has_text="Where is the release script?")
+    expect(original).to_have_count(1)
+
+    original.hover()
+    original.locator(".action.reply").click()
+    expect(bob_page.locator("#reply-bar")).to_be_visible()
+    expect(bob_page.locator("#reply-bar [data-reply-name]")).to_have_text(f"Tester {alice[-4:]}")
+    expect(bob_page.locator("#composer-input")).to_be_focused()
+    bob_page.locator("#composer-input").fill("Here: `tools/release.sh`, see https://example.com/docs")
+    bob_page.locator("#composer-input").press("Enter")
+    expect(bob_page.locator("#reply-bar")).to_be_hidden()
+
+    answer = messages(alice_page).last
+    expect(answer.locator(".reply-preview .reply-excerpt")).to_have_text("Where is the release script?")
+    expect(answer.locator(".content code")).to_have_text("tools/release.sh")
+    expect(answer.get_by_role("link", name="https://example.com/docs")).to_be_visible()
+    expect(alice_page.locator("#bell-count")).to_have_text("1")  # told of the reply
+
+    answer.locator(".reply-link").click()
+    alice_original = messages(alice_page).first
+    expect(alice_original.locator(".content")).to_have_text("Where is the release script?")
+    expect(alice_original).to_be_focused()
+    expect(alice_original).to_be_in_viewport()
+
+
+def test_cancel_and_the_r_key(page):
+    register(page)
+    create_server(page, unique("Keys "))
+    post(page, "first")
+    article = messages(page).last
+    article.focus()
+    page.keyboard.press("r")
+    expect(page.locator("#reply-bar")).to_be_visible()
+    expect(page.locator("#composer-input")).to_be_focused()
+    page.keyboard.press("Escape")  # empty box: leaves reply mode
+    expect(page.locator("#reply-bar")).to_be_hidden()
+    article.hover()
+    article.locator(".action.reply").click()
+    page.get_by_role("button", name="Cancel reply").click()
+    expect(page.locator("#reply-bar")).to_be_hidden()
+    post(page, "not a reply")
+    expect(messages(page).last.locator(".reply-preview")).to_have_count(0)

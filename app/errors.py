@@ -32,7 +32,11 @@ def describe(code: int, error: HTTPException | None = None) -> tuple[str, str]:
         503: (_("Charla is temporarily unavailable"), _("It cannot reach its database right now. "
                                                         "Please try again in a moment.")),
     }
-    return texts.get(code, texts[400] if code < 500 else texts[500])
+    title, text = texts.get(code, texts[400] if code < 500 else texts[500])
+    # A service that says why (abort with its own description) is heard: e.g. an edit window closed.
+    if error is not None and code < 500 and error.description and error.description != type(error).description:
+        text = error.description
+    return title, text
 
 
 def render_error(code: int, error: HTTPException | None = None, *, title: str | None = None,

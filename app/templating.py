@@ -7,14 +7,21 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
+from app.models import utcnow
 from app.services.formatting import excerpt, message_html
-from app.services.messages import CONTENT_MAX, continues_group
+from app.services.messages import CONTENT_MAX, continues_group, edit_window_ends
 from app.services.reactions import chips as reaction_chips
 
 
 def signed_in() -> bool:
     """Whether a user is signed in (False, without asking, when the database is down)."""
     return not database_is_down() and current_user.is_authenticated
+
+
+def edit_open(message, server) -> bool:
+    """Whether the page should offer Edit (the service decides; this only hides a link that would refuse)."""
+    ends = edit_window_ends(message, server) if server is not None else None
+    return ends is None or utcnow() <= ends
 
 
 def register(app: Flask) -> None:
@@ -25,5 +32,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["message_html"] = message_html
     app.jinja_env.globals["reaction_chips"] = reaction_chips
     app.jinja_env.globals["reply_excerpt"] = excerpt
+    app.jinja_env.globals["edit_open"] = edit_open
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Message
 from app.services import formatting
+from app.services import messages as message_service
 from app.services.formatting import ALLOWED_ATTRIBUTES, ALLOWED_CLASSES, ALLOWED_TAGS, render
 from tests.conftest import soup
 
@@ -190,3 +191,12 @@ def test_rerender_command_renders_older_rows_once(app, cast):
     assert db.session.get(Message, current.id).content_html == "<p>untouched</p>"  # current version: left alone
     again = runner.invoke(args=["messages", "rerender"])
     assert "Re-rendered 0 messages." in again.output
+
+
+def test_a_name_in_code_mentions_nobody(cast):
+    source = f"`@{cast.member.username}` and\n```\n@{cast.admin.username}\n```\nbut @{cast.member.username}"
+    message = message_service.send_message(cast.owner, cast.server.id, cast.channel.id, source)
+    assert {m.user_id for m in message.mentions} == {cast.member.id}
+    quiet = message_service.send_message(cast.owner, cast.server.id, cast.channel.id, f"`@{cast.admin.username}`")
+    assert quiet.mentions == []
+    assert '<span class="mention"' not in quiet.content_html

@@ -27,8 +27,21 @@ def edit(client, cast, text: str, target: Message) -> int:
     return client.post(f"/messages/{target.id}/edit", data={"content": text}).status_code
 
 
+def reply(client, cast, text: str, target: Message) -> int:
+    return client.post(channel_url(cast) + "/messages",
+                       data={"content": text, "reply_to": str(target.id), "notify_reply": "1"}).status_code
+
+
+def react(client, cast, text: str, target: Message) -> int:
+    return client.post(f"/messages/{target.id}/reactions", data={"emoji": text}).status_code
+
+
+def search_emoji(client, cast, text: str, target: Message) -> int:
+    return client.get(f"/messages/{target.id}/react", query_string={"q": text}).status_code
+
+
 # Each path takes (client, cast, text, a message of the member's) and returns the status.
-PATHS = {"post": post, "edit": edit}
+PATHS = {"post": post, "edit": edit, "reply": reply, "react": react, "search emoji": search_emoji}
 
 
 def assert_page_is_clean(client, cast) -> None:
@@ -58,6 +71,6 @@ def test_naughty_strings_never_break_a_page(client, as_user, cast, path, monkeyp
     assert 500 not in statuses, statuses[500][:5]
     # Blank strings are refused with a message; the rest are kept.
     assert set(statuses) <= {200, 303, 400, 422}
-    if path == "post":
+    if path in ("post", "reply"):
         stored = db.session.scalar(select(db.func.count(Message.id)).where(Message.channel_id == cast.channel.id))
         assert stored == 1 + sum(len(texts) for status, texts in statuses.items() if status in (200, 303))

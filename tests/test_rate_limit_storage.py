@@ -1,5 +1,6 @@
 """Rate-limit counters: in Redis when REDIS_URL is set; Redis being down is never a 500."""
 import os
+import random
 import subprocess
 import sys
 import uuid
@@ -25,7 +26,7 @@ with app.app_context():
     db.create_all()
 client = app.test_client()
 # Eleven wrong passwords for one account from one address, then one from another address.
-addresses = ["10.9.9.1"] * 11 + ["10.9.9.2"]
+addresses = [sys.argv[3]] * 11 + [sys.argv[4]]
 codes = [client.post("/login", data={"login": sys.argv[2], "password": "wrong guess!"},
                      environ_base={"REMOTE_ADDR": address}).status_code for address in addresses]
 print(" ".join(map(str, codes)))
@@ -33,7 +34,10 @@ print(" ".join(map(str, codes)))
 
 
 def run_app_with_storage(storage_uri: str, login: str) -> list[int]:
-    result = subprocess.run([sys.executable, "-c", SCRIPT, storage_uri, login], cwd=ROOT, capture_output=True,
+    # Addresses of this run only: the counters of earlier runs (same Redis, within the hour) do not count.
+    first, second = (f"10.{random.randrange(256)}.{random.randrange(256)}.{n}" for n in (1, 2))
+    result = subprocess.run([sys.executable, "-c", SCRIPT, storage_uri, login, first, second], cwd=ROOT,
+                            capture_output=True,
                             text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-2000:]
     return [int(code) for code in result.stdout.split()]

@@ -39,7 +39,8 @@ def server_settings(server_id: int):
     server = membership.server
     errors = {}
     values = {"name": server.name, "description": server.description,
-              "visibility": "public" if server.is_public else "private"}
+              "visibility": "public" if server.is_public else "private",
+              "edit_window": str(server.edit_window_seconds or "")}
     if request.method == "POST":
         try:
             server_service.update_server(current_user, server_id, request.form)

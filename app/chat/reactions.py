@@ -1,4 +1,5 @@
-"""Reactions on messages: the chips' forms and the emoji picker (a page without JavaScript)."""
+"""Emoji: reactions on messages (the chips' forms, the picker, a page without
+JavaScript) and the composer's ":" suggestions."""
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +15,7 @@ from app.services import reactions as reaction_service
 from app.services.errors import ValidationFailed
 
 PICKER_RESULTS = 48
+SUGGESTIONS = 8
 STATES = {"on": True, "off": False, "": None}
 
 
@@ -52,3 +54,11 @@ def react(message_id: int):
     if wants_fragment():
         return render_template("partials/message_reactions.html", message=message)
     return redirect(url_for("chat.message", message_id=message.id), code=303)
+
+
+@bp.get("/emoji/suggest")
+def emoji_suggestions():
+    """Emoji whose shortcode starts with (or contains) ?q=: the composer's ":" list."""
+    query = request.args.get("q", "").strip()[:30]
+    found = emojis.search(query, SUGGESTIONS) if len(query) >= 2 else []
+    return render_template("partials/reactions/suggestions.html", choices=found)

@@ -219,8 +219,8 @@ def reply_to_message(message_id: int):
 
 @bp.route("/messages/<int:message_id>/edit", methods=["GET", "POST"])
 def edit_message(message_id: int):
-    """Edit one's own message: the inline form, and saving it."""
-    message, channel = message_service.access_message(current_user, message_id, as_author=True)
+    """Edit one's own message: the inline form, and saving it (while the server's edit window is open)."""
+    message, channel = message_service.access_editable(current_user, message_id)
     errors, status = {}, 200
     if request.method == "POST":
         try:
@@ -235,6 +235,15 @@ def edit_message(message_id: int):
     return render_page_or_fragment("pages/message_edit.html", "partials/message_edit.html", status,
                                    message=message, channel=channel, errors=errors,
                                    content=request.form.get("content", message.content))
+
+
+@bp.get("/messages/<int:message_id>/history")
+def message_history(message_id: int):
+    """Every version of an edited message, newest first (any member of the server may look)."""
+    message, channel = message_service.access_message(current_user, message_id)
+    versions = message_service.get_versions(message)
+    return render_page_or_fragment("pages/message_history.html", "partials/message_history.html",
+                                   message=message, channel=channel, versions=versions)
 
 
 @bp.route("/messages/<int:message_id>/delete", methods=["GET", "POST"])

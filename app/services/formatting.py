@@ -188,39 +188,51 @@ def render(content: str, mention_keys: set[str]) -> str:
                      url_schemes=SCHEMES, link_rel=LINK_REL, strip_comments=True).strip()
 
 
+def without_code(content: str) -> str:
+    """The source with code spans and blocks blanked: a name in code mentions nobody."""
+    return "".join(" " if code else piece for code, piece in code_and_prose(content))
+
+
 def emojize_outside_code(content: str) -> str:
-    """`:shortcode:` replaced by its emoji, except inside code spans and blocks.
+    """`:shortcode:` replaced by its emoji, except inside code spans and blocks."""
+    if ":" not in content:
+        return content
+    return "".join(piece if code else emojis.emojize(piece) for code, piece in code_and_prose(content))
+
+
+def code_and_prose(content: str) -> list[tuple[bool, str]]:
+    """The source cut into (is_code, text) pieces that join back into it.
 
     The parser says which lines are code blocks (fenced with ``` or ~~~, or
     indented); in the other lines, code spans are found as CommonMark does.
     """
-    if ":" not in content:
-        return content
     lines = re.split(r"(?<=\n)", content)  # the parser's lines: "\r" and "\u2028" do not end one
     code_lines: set[int] = set()
-    for token in parser().parse(content):
-        if token.type in ("fence", "code_block") and token.map:
-            code_lines.update(range(*token.map))
-    parts, prose = [], []
+    if "`" in content or "~~~" in content or "    " in content or "\t" in content:
+        for token in parser().parse(content):
+            if token.type in ("fence", "code_block") and token.map:
+                code_lines.update(range(*token.map))
+    pieces: list[tuple[bool, str]] = []
+    prose: list[str] = []
     for number, line in enumerate(lines):
         if number in code_lines:
-            parts.append(emojize_prose("".join(prose)))
-            parts.append(line)
+            pieces.extend(spans_and_prose("".join(prose)))
+            pieces.append((True, line))
             prose = []
         else:
             prose.append(line)
-    parts.append(emojize_prose("".join(prose)))
-    return "".join(parts)
+    pieces.extend(spans_and_prose("".join(prose)))
+    return pieces
 
 
-def emojize_prose(text: str) -> str:
-    parts, position = [], 0
+def spans_and_prose(text: str) -> list[tuple[bool, str]]:
+    pieces, position = [], 0
     for match in CODE_SPAN_RE.finditer(text):
-        parts.append(emojis.emojize(text[position:match.start()]))
-        parts.append(match.group(0))
+        pieces.append((False, text[position:match.start()]))
+        pieces.append((True, match.group(0)))
         position = match.end()
-    parts.append(emojis.emojize(text[position:]))
-    return "".join(parts)
+    pieces.append((False, text[position:]))
+    return pieces
 
 
 MARKUP_RE = re.compile(r"```\w*|\*\*|__|~~|\|\||`|^>\s?", re.MULTILINE)

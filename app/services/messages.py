@@ -1,13 +1,15 @@
 """Messages: history by keyset pages, send, edit, delete."""
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import abort
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.exceptions import Forbidden
 
 from app.extensions import db
 from app.models import (
@@ -16,6 +18,7 @@ from app.models import (
     Message,
     MessageMention,
     MessageReaction,
+    MessageRevision,
     Notification,
     Server,
     User,
@@ -188,7 +191,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     message.author = user
     set_committed_value(message, "reactions", [])  # new: none yet, and no query to learn it
     set_committed_value(message, "reply_to", original)
-    mentioned = mentions.resolve(server_id, user.id, content)
+    mentioned = mentions.resolve(server_id, user.id, formatting.without_code(content))
     message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
                         for user_id, key in mentioned.items()]
     set_rendered(message, set(mentioned.values()))
@@ -209,15 +212,35 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     return message
 
 
+def edit_window_ends(message: Message, server: Server) -> datetime | None:
+    """Until when the author may edit the message (None: no limit in this server)."""
+    if server.edit_window_seconds is None:
+        return None
+    return message.created_at + timedelta(seconds=server.edit_window_seconds)
+
+
+def access_editable(user: User, message_id: int) -> tuple[Message, Channel]:
+    """The user's own message, if the server's edit window is still open (403 with the reason otherwise)."""
+    message, channel = access_message(user, message_id, as_author=True)
+    server = db.session.get(Server, channel.server_id)
+    ends = edit_window_ends(message, server)
+    if ends is not None and utcnow() > ends:
+        raise Forbidden(_("Messages in this server can be edited for %(window)s after sending.",
+                          window=format_timedelta(timedelta(seconds=server.edit_window_seconds))))
+    return message, channel
+
+
 @retried
 def edit_message(user: User, message_id: int, raw_content: str | None) -> Message:
-    """Replace the content of the user's own message."""
-    message, channel = access_message(user, message_id, as_author=True)
+    """Replace the content of the user's own message, keeping the earlier version in its history."""
+    message, channel = access_editable(user, message_id)
     content = check_content(raw_content)
     if content != message.content:
+        db.session.add(MessageRevision(message_id=message.id, content=message.content,
+                                       written_at=message.edited_at or message.created_at))
         message.content = content
         message.edited_at = utcnow()
-        mentioned = mentions.resolve(channel.server_id, user.id, content)
+        mentioned = mentions.resolve(channel.server_id, user.id, formatting.without_code(content))
         added = mentions.sync(message, mentioned)
         set_rendered(message, set(mentioned.values()))
         if added:
@@ -226,6 +249,24 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
                             message_id=message.id)
         db.session.commit()
     return message
+
+
+@dataclass
+class Version:
+    content: str
+    written_at: datetime
+    current: bool
+    content_html: str | None = None
+    render_version: int = 0
+
+
+def get_versions(message: Message) -> list[Version]:
+    """The message as it reads now, then its earlier versions, newest first (one query)."""
+    current = Version(message.content, message.edited_at or message.created_at, True,
+                      message.content_html, message.render_version)
+    earlier = db.session.scalars(select(MessageRevision).where(MessageRevision.message_id == message.id)
+                                 .order_by(MessageRevision.id.desc()))
+    return [current] + [Version(r.content, r.written_at, False) for r in earlier]
 
 
 @retried

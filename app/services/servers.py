@@ -329,15 +329,32 @@ def delete_channel_rows(channel_ids) -> None:
     db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
 
 
+# How long authors may edit their messages: the choices offered (seconds; "" is no limit).
+EDIT_WINDOWS = {"": None, "300": 300, "900": 900, "3600": 3600, "86400": 86400, "604800": 604800}
+
+
+def check_edit_window(raw: str | None, current: int | None) -> int | None:
+    if raw is None:  # a form without the field (older clients) keeps what is set
+        return current
+    if raw not in EDIT_WINDOWS:
+        raise ValidationFailed({"edit_window": _("Choose one of the listed times.")})
+    return EDIT_WINDOWS[raw]
+
+
 def update_server(user: User, server_id: int, data) -> Server:
-    """Name, description and who may find and join it (owner and admins)."""
+    """Name, description, who may find and join it, and the edit window (owner and admins)."""
     membership = access_as_admin(user, server_id)
-    values = check_server(data)
     server = membership.server
+    values = collect(server=lambda: check_server(data),
+                     edit_window=lambda: check_edit_window(data.get("edit_window"), server.edit_window_seconds))
+    window = values["edit_window"]
+    values = values["server"]
     is_public = data.get("visibility", "public") != "private"
-    if (values["name"], values["description"], is_public) != (server.name, server.description, server.is_public):
+    if ((values["name"], values["description"], is_public, window)
+            != (server.name, server.description, server.is_public, server.edit_window_seconds)):
         renamed = values["name"] != server.name
         server.name, server.description, server.is_public = values["name"], values["description"], is_public
+        server.edit_window_seconds = window
         if renamed:
             search.index_server(server)
         events.record_event(events.SERVER_UPDATED, server_id=server_id)

@@ -171,21 +171,22 @@
     });
   });
 
-  // A message the reader is editing keeps its edit form: a live frame for it
-  // (its own creation arriving late, an edit from another tab) is left out;
+  // A live frame changes only what it must. A new message already on the page
+  // (the author's own, put there by the POST's answer) is left alone: replacing
+  // it would drop focus, or cancel an edit just asked for from it. A message the
+  // reader is editing keeps its edit form against an edit from another tab;
   // saving or cancelling fetches the current version anyway.
-  function sparedEdits(data) {
-    var editing = document.querySelectorAll("#message-list form.editing[id]");
-    if (!editing.length || (data.indexOf("hx-upsert") === -1 && data.indexOf("hx-partial") === -1)) return data;
+  function withoutKnownFrames(data) {
+    if (data.indexOf("hx-upsert") === -1 && data.indexOf("hx-partial") === -1) return data;
     var template = document.createElement("template");
     template.innerHTML = data;
     var changed = false;
-    editing.forEach(function (form) {
+    template.content.querySelectorAll("hx-upsert > [id]").forEach(function (item) {
+      if (document.getElementById(item.id)) { item.remove(); changed = true; }
+    });
+    document.querySelectorAll("#message-list form.editing[id]").forEach(function (form) {
       template.content.querySelectorAll("hx-partial[hx-target='#" + form.id + "']").forEach(function (partial) {
         partial.remove(); changed = true;
-      });
-      template.content.querySelectorAll("hx-upsert > #" + form.id).forEach(function (item) {
-        item.remove(); changed = true;
       });
     });
     return changed ? template.innerHTML : data;
@@ -194,7 +195,7 @@
   document.addEventListener("htmx:sse:before:message", function (event) {
     wasAtBottom = atBottom();
     var message = event.detail && event.detail.message;
-    if (message && message.data && !message.event) message.data = sparedEdits(message.data);
+    if (message && message.data && !message.event) message.data = withoutKnownFrames(message.data);
   });
   document.addEventListener("htmx:sse:after:message", function (event) {
     var message = event.detail && event.detail.message;
@@ -314,15 +315,21 @@
     if (parseInt(column.dataset.cursor || "0", 10) < lastContentEventId) fetchRegion("#messages-column");
   });
 
-  // ---- "@" suggestions in the composer --------------------------------------------
-  // Typing "@" and the start of a username lists matching members (HTML from
-  // the server); arrows move, Enter or Tab inserts, Escape closes.
+  // ---- "@" and ":" suggestions in the composer ---------------------------------------
+  // Typing "@" and the start of a username lists matching members, ":" and two
+  // letters of a shortcode lists emoji (HTML from the server); arrows move,
+  // Enter or Tab inserts, Escape closes.
   var suggestSeq = 0;
 
   function mentionBeforeCaret(input) {
     var before = input.value.slice(0, input.selectionStart);
     var match = before.match(/(?:^|\s)@([A-Za-z0-9._-]{0,32})$/);
-    return match ? { prefix: match[1], start: before.length - match[1].length - 1 } : null;
+    if (match) return { prefix: match[1], start: before.length - match[1].length - 1, url: input.dataset.suggestUrl };
+    match = before.match(/(?:^|\s):([A-Za-z0-9_+-]{2,30})$/);
+    if (match && input.dataset.emojiUrl) {
+      return { prefix: match[1], start: before.length - match[1].length - 1, url: input.dataset.emojiUrl };
+    }
+    return null;
   }
 
   function suggestionList() { return document.getElementById("mention-suggestions"); }
@@ -337,7 +344,7 @@
 
   function showSuggestions(input, found) {
     var seq = ++suggestSeq;
-    var url = new URL(input.dataset.suggestUrl, location.href);
+    var url = new URL(found.url, location.href);
     url.searchParams.set("q", found.prefix);
     fetch(url, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : ""; })
@@ -364,7 +371,7 @@
     var input = document.getElementById("composer-input");
     var found = input && mentionBeforeCaret(input);
     if (!found) { closeSuggestions(); return; }
-    var text = "@" + option.dataset.username + " ";
+    var text = (option.dataset.emoji || "@" + option.dataset.username) + " ";
     input.value = input.value.slice(0, found.start) + text + input.value.slice(input.selectionStart);
     var caret = found.start + text.length;
     input.setSelectionRange(caret, caret);

@@ -16,8 +16,9 @@ def test_a_reply_with_code_and_a_link_is_seen_live_and_its_preview_jumps_to_the_
     post(alice_page, "Where is the release script?")
     for i in range(30):  # the original scrolls out of view
         post(alice_page, f"filler {i}")
+    expect(messages(bob_page)).to_have_count(31)  # every live copy is in: nothing moves any more
     original = messages(bob_page).filter(has_text="Where is the release script?")
-    expect(original).to_have_count(1)
+    original.scroll_into_view_if_needed()
 
     original.hover()
     original.locator(".action.reply").click()
@@ -58,3 +59,35 @@ def test_cancel_and_the_r_key(page):
     expect(page.locator("#reply-bar")).to_be_hidden()
     post(page, "not a reply")
     expect(messages(page).last.locator(".reply-preview")).to_have_count(0)
+
+
+def test_a_reply_seen_rendered_gets_a_reaction_seen_live_by_its_author(new_context):
+    """The issue's journey: A replies to B with code and a link, B sees it rendered and reacts, A sees it live."""
+    b_page, a_page = new_context().new_page(), new_context().new_page()
+    register(b_page, unique("bea"))
+    a = register(a_page, unique("abel"))
+    server_path = create_server(b_page, unique("Journey "))
+    invite_and_accept(b_page, a_page, a, server_path)
+    b_page.goto(server_path)
+    post(b_page, "how do I run the tests?")
+    question = messages(a_page).last
+    expect(question.locator(".content")).to_have_text("how do I run the tests?")
+    question.hover()
+    question.locator(".action.reply").click()
+    a_page.locator("#composer-input").fill(
+        "Use `make test`\n```sh\nmake test PYTEST_ARGS=-x\n```\nsee https://example.com/t")
+    a_page.locator("#composer-input").press("Enter")
+
+    answer = messages(b_page).last
+    expect(answer.locator(".reply-preview .reply-excerpt")).to_have_text("how do I run the tests?")
+    expect(answer.locator(".content code").first).to_have_text("make test")
+    expect(answer.locator(".content pre.code")).to_contain_text("make test PYTEST_ARGS=-x")
+    expect(answer.get_by_role("link", name="https://example.com/t")).to_have_attribute(
+        "rel", "noopener noreferrer nofollow ugc")
+    answer.hover()
+    answer.locator(".action.react").click()
+    b_page.get_by_role("button", name="thumbs up", exact=True).click()
+
+    mine = messages(a_page).last
+    expect(mine.locator(".reactions button.chip")).to_have_text("👍 1")
+    expect(mine.locator(".reactions button.chip")).to_have_attribute("aria-pressed", "false")

@@ -4,10 +4,13 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from flask_migrate import upgrade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import text, update
 
+import configuracion
+from app import create_app
 from app.extensions import db
 from app.models import Message
 from app.services import formatting
@@ -109,6 +112,18 @@ def test_shortcodes_become_emoji_outside_code(typed, stored):
     assert formatting.emojize_outside_code(typed) == stored
 
 
+@pytest.mark.parametrize("source", [
+    "`@ana`", "``a ` @ana``", "```\n@ana\n```", "~~~\n@ana\n~~~", "    @ana indented",
+])
+def test_a_name_in_any_kind_of_code_is_not_looked_up_as_a_mention(source):
+    assert "@ana" not in formatting.without_code(source)
+    assert "@ana" in formatting.without_code(source + "\n\nbut @ana")
+
+
+def test_a_fence_never_closed_keeps_the_rest_of_the_message_as_code():
+    assert "@ana" not in formatting.without_code("```\nfirst\n\nthen @ana")
+
+
 def test_stored_html_is_shown_and_an_older_version_is_rendered_again():
     current = Message(content="**new**", content_html="<p>stored</p>", render_version=formatting.RENDER_VERSION)
     assert formatting.message_html(current) == "<p>stored</p>"
@@ -200,3 +215,30 @@ def test_a_name_in_code_mentions_nobody(cast):
     quiet = message_service.send_message(cast.owner, cast.server.id, cast.channel.id, f"`@{cast.admin.username}`")
     assert quiet.mentions == []
     assert '<span class="mention"' not in quiet.content_html
+
+
+def test_the_upgrade_renders_messages_written_before_it(tmp_path):
+    class Config(configuracion.TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.db'}"
+
+    with create_app(Config).app_context():
+        upgrade(revision="c3a9d1e7f2b4")
+        for statement in [
+            "INSERT INTO users (id, username, username_key, email, display_name, first_name, last_name, birth_date,"
+            " password_hash, created_at, bio) VALUES (1, 'ana', 'ana', 'ana@example.com', 'Ana', 'Ana', 'G',"
+            " '1990-01-01', 'x', '2026-01-01 00:00:00', '')",
+            "INSERT INTO servers (id, name, name_key, description, owner_id, is_public, member_count, created_at)"
+            " VALUES (1, 'S', 's', '', 1, 1, 1, '2026-01-01 00:00:00')",
+            "INSERT INTO channels (id, server_id, name, topic, position, created_at)"
+            " VALUES (1, 1, 'a', '', 0, '2026-01-01 00:00:00')",
+            "INSERT INTO messages (id, channel_id, author_id, content, created_at)"
+            " VALUES (1, 1, 1, '**hi** @ana <b>', '2026-01-01 00:00:00')",
+            "INSERT INTO message_mentions (message_id, user_id, channel_id, username_key) VALUES (1, 1, 1, 'ana')",
+        ]:
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text("SELECT content_html, render_version FROM messages")).one() == (
+            '<p><strong>hi</strong> <span class="mention" data-mention="ana">@ana</span> &lt;b&gt;</p>',
+            formatting.RENDER_VERSION)
+        db.session.remove()

@@ -5,8 +5,14 @@ from sqlalchemy import insert, select, update
 
 from app.extensions import db
 from app.models import ROLE_MEMBER, Channel, Message, MessageReaction, utcnow
+from app.services import formatting
 from app.services import servers as server_service
 from tests.conftest import htmx_headers, make_user
+
+
+def source(i: int) -> str:
+    """Formatted text as people write it, stored rendered (a page shows it as it is)."""
+    return f"**m{i}** see https://example.com/{i} and ||a spoiler||\n```python\nx = {i}\n```"
 
 
 def grow(cast, servers: int, channels: int, messages: int, tag: str) -> None:
@@ -20,7 +26,8 @@ def grow(cast, servers: int, channels: int, messages: int, tag: str) -> None:
     authors = [cast.owner, cast.admin, cast.member] + [make_user(f"writer{tag}{i}") for i in range(5)]
     start = utcnow() - timedelta(days=1)
     db.session.execute(insert(Message), [
-        {"channel_id": cast.channel.id, "author_id": authors[i % len(authors)].id, "content": f"m{i}",
+        {"channel_id": cast.channel.id, "author_id": authors[i % len(authors)].id, "content": source(i),
+         "content_html": formatting.render(source(i), set()), "render_version": formatting.RENDER_VERSION,
          "created_at": start + timedelta(seconds=i)} for i in range(messages)])
     # Half of the new messages answer the one before and carry reactions from two people.
     ids = list(db.session.scalars(select(Message.id).where(Message.channel_id == cast.channel.id)

@@ -13,6 +13,14 @@ stream lets mentions be added to text tokens only (never inside code or a
 URL). Whatever the parser produces then goes through nh3 (ammonia) with an
 allowlist of tags, attributes, classes and URL schemes: a parser bug cannot
 become markup the allowlist does not name.
+
+Links open in a new tab (`target="_blank"`): following one must not close the
+chat and its live stream; `rel="noopener noreferrer nofollow ugc"` keeps the
+opened page from reaching back (tab-nabbing), from learning the channel's URL,
+and tells search engines the link is user content. Unicode hosts: the href
+holds the punycode (`xn--`) form the browser will ask for, and that form is
+shown beside the link (after `[text](url)` always, after a bare link whose host
+is not plain ASCII), so a look-alike such as a Cyrillic "аpple.com" cannot hide.
 """
 import re
 from functools import cache
@@ -49,8 +57,8 @@ ALLOWED_CLASSES = {
     "code": {"block"},
     "pre": {"code"},
 }
-# Fenced blocks and code spans: no emoji shortcodes or mentions inside.
-CODE_RE = re.compile(r"```[\s\S]*?(?:```|$)|`[^`\n]+`")
+# Code spans (a run of backticks up to the same run): no emoji shortcodes inside.
+CODE_SPAN_RE = re.compile(r"(`+)[\s\S]*?(?<!`)\1(?!`)")
 MAX_HIGHLIGHTED = 4000
 
 
@@ -118,32 +126,36 @@ def render_link_open(self, tokens, index, options, env) -> str:
 
 
 def render_link_close(self, tokens, index, options, env) -> str:
-    """After `[text](url)`, the host it leads to; bare links show it already."""
+    """After `[text](url)`, the host it leads to; a bare link shows it already,
+    unless its host is an IDN: then its `xn--` form too (see the docstring)."""
     opener = next(t for t in reversed(tokens[:index]) if t.type == "link_open")
     closing = self.renderToken(tokens, index, options, env)
-    if opener.markup in ("linkify", "autolink"):
-        return closing
+    # The host as the browser will ask for it (linkify and the link normaliser
+    # store IDNs in their xn-- form).
     host = urlsplit(opener.attrs.get("href", "")).hostname
-    # The host as the browser will ask for it: an IDN shows in its xn-- form, so
-    # a look-alike of a known name cannot hide behind its text.
     if not host:
+        return closing
+    if opener.markup in ("linkify", "autolink") and "xn--" not in host:
         return closing
     return f'{closing} <span class="link-host">({escape(host)})</span>'
 
 
 def add_mentions(tokens, mention_keys: set[str]) -> None:
-    """Wrap real @mentions in text tokens (never in code spans or link targets)."""
+    """Wrap real @mentions in text tokens: never in code, a link's target or the
+    text of a bare link (`https://host/@name` is a URL, not a mention)."""
     for block in tokens:
         if block.type != "inline" or not block.children:
             continue
-        children = []
+        in_bare_link = False
         for token in block.children:
-            if token.type == "text" and "@" in token.content:
+            if token.type == "link_open":
+                in_bare_link = token.markup in ("linkify", "autolink")
+            elif token.type == "link_close":
+                in_bare_link = False
+            elif token.type == "text" and "@" in token.content and not in_bare_link:
                 html = mentions_html(token.content, mention_keys)
                 if html is not None:
                     token.type, token.content = "html_inline", html
-            children.append(token)
-        block.children = children
 
 
 def mentions_html(text: str, mention_keys: set[str]) -> str | None:
@@ -178,18 +190,49 @@ def render(content: str, mention_keys: set[str]) -> str:
 
 def without_code(content: str) -> str:
     """The source with code spans and blocks blanked: a name in code mentions nobody."""
-    return CODE_RE.sub(" ", content)
+    return "".join(" " if code else piece for code, piece in code_and_prose(content))
 
 
 def emojize_outside_code(content: str) -> str:
     """`:shortcode:` replaced by its emoji, except inside code spans and blocks."""
-    parts, position = [], 0
-    for match in CODE_RE.finditer(content):
-        parts.append(emojis.emojize(content[position:match.start()]))
-        parts.append(match.group(0))
+    if ":" not in content:
+        return content
+    return "".join(piece if code else emojis.emojize(piece) for code, piece in code_and_prose(content))
+
+
+def code_and_prose(content: str) -> list[tuple[bool, str]]:
+    """The source cut into (is_code, text) pieces that join back into it.
+
+    The parser says which lines are code blocks (fenced with ``` or ~~~, or
+    indented); in the other lines, code spans are found as CommonMark does.
+    """
+    lines = re.split(r"(?<=\n)", content)  # the parser's lines: "\r" and "\u2028" do not end one
+    code_lines: set[int] = set()
+    if "`" in content or "~~~" in content or "    " in content or "\t" in content:
+        for token in parser().parse(content):
+            if token.type in ("fence", "code_block") and token.map:
+                code_lines.update(range(*token.map))
+    pieces: list[tuple[bool, str]] = []
+    prose: list[str] = []
+    for number, line in enumerate(lines):
+        if number in code_lines:
+            pieces.extend(spans_and_prose("".join(prose)))
+            pieces.append((True, line))
+            prose = []
+        else:
+            prose.append(line)
+    pieces.extend(spans_and_prose("".join(prose)))
+    return pieces
+
+
+def spans_and_prose(text: str) -> list[tuple[bool, str]]:
+    pieces, position = [], 0
+    for match in CODE_SPAN_RE.finditer(text):
+        pieces.append((False, text[position:match.start()]))
+        pieces.append((True, match.group(0)))
         position = match.end()
-    parts.append(emojis.emojize(content[position:]))
-    return "".join(parts)
+    pieces.append((False, text[position:]))
+    return pieces
 
 
 MARKUP_RE = re.compile(r"```\w*|\*\*|__|~~|\|\||`|^>\s?", re.MULTILINE)

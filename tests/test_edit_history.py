@@ -31,7 +31,7 @@ def test_every_real_edit_keeps_the_earlier_version_and_members_see_them_all(clie
     as_user(cast.admin)  # any member may look, as in Zulip
     link = soup(client.get(channel_url(cast))).select_one(f"#message-{message.id} a.edited")
     assert link["href"] == f"/messages/{message.id}/history"
-    assert link["aria-label"] == "Edited: show earlier versions"
+    assert link["aria-label"] == "Earlier versions of this message"
     with query_counter as counter:
         page = soup(client.get(link["href"]))
     versions = page.select(".versions .version")

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from app.models import Message
 from app.services import formatting
+from app.services import messages as message_service
 from app.services.formatting import ALLOWED_ATTRIBUTES, ALLOWED_CLASSES, ALLOWED_TAGS, render
 
 REL = 'rel="noopener noreferrer nofollow ugc"'
@@ -116,3 +117,12 @@ def only_allowed(html: str) -> None:
 @given(MARKDOWNISH)
 def test_any_input_renders_to_allowlisted_html_only(source):
     only_allowed(render(source, {"ana"}))
+
+
+def test_a_name_in_code_mentions_nobody(cast):
+    source = f"`@{cast.member.username}` and\n```\n@{cast.admin.username}\n```\nbut @{cast.member.username}"
+    message = message_service.send_message(cast.owner, cast.server.id, cast.channel.id, source)
+    assert {m.user_id for m in message.mentions} == {cast.member.id}
+    quiet = message_service.send_message(cast.owner, cast.server.id, cast.channel.id, f"`@{cast.admin.username}`")
+    assert quiet.mentions == []
+    assert '<span class="mention"' not in quiet.content_html

@@ -176,6 +176,11 @@ def render(content: str, mention_keys: set[str]) -> str:
                      url_schemes=SCHEMES, link_rel=LINK_REL, strip_comments=True).strip()
 
 
+def without_code(content: str) -> str:
+    """The source with code spans and blocks blanked: a name in code mentions nobody."""
+    return CODE_RE.sub(" ", content)
+
+
 def emojize_outside_code(content: str) -> str:
     """`:shortcode:` replaced by its emoji, except inside code spans and blocks."""
     parts, position = [], 0

@@ -166,7 +166,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     message.author = user
     set_committed_value(message, "reactions", [])  # new: none yet, and no query to learn it
     set_committed_value(message, "reply_to", original)
-    mentioned = mentions.resolve(server_id, user.id, content)
+    mentioned = mentions.resolve(server_id, user.id, formatting.without_code(content))
     message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
                         for user_id, key in mentioned.items()]
     set_rendered(message, set(mentioned.values()))
@@ -215,7 +215,7 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
                                        written_at=message.edited_at or message.created_at))
         message.content = content
         message.edited_at = utcnow()
-        mentioned = mentions.resolve(channel.server_id, user.id, content)
+        mentioned = mentions.resolve(channel.server_id, user.id, formatting.without_code(content))
         added = mentions.sync(message, mentioned)
         set_rendered(message, set(mentioned.values()))
         if added:

@@ -171,21 +171,22 @@
     });
   });
 
-  // A message the reader is editing keeps its edit form: a live frame for it
-  // (its own creation arriving late, an edit from another tab) is left out;
+  // A live frame changes only what it must. A new message already on the page
+  // (the author's own, put there by the POST's answer) is left alone: replacing
+  // it would drop focus, or cancel an edit just asked for from it. A message the
+  // reader is editing keeps its edit form against an edit from another tab;
   // saving or cancelling fetches the current version anyway.
-  function sparedEdits(data) {
-    var editing = document.querySelectorAll("#message-list form.editing[id]");
-    if (!editing.length || (data.indexOf("hx-upsert") === -1 && data.indexOf("hx-partial") === -1)) return data;
+  function withoutKnownFrames(data) {
+    if (data.indexOf("hx-upsert") === -1 && data.indexOf("hx-partial") === -1) return data;
     var template = document.createElement("template");
     template.innerHTML = data;
     var changed = false;
-    editing.forEach(function (form) {
+    template.content.querySelectorAll("hx-upsert > [id]").forEach(function (item) {
+      if (document.getElementById(item.id)) { item.remove(); changed = true; }
+    });
+    document.querySelectorAll("#message-list form.editing[id]").forEach(function (form) {
       template.content.querySelectorAll("hx-partial[hx-target='#" + form.id + "']").forEach(function (partial) {
         partial.remove(); changed = true;
-      });
-      template.content.querySelectorAll("hx-upsert > #" + form.id).forEach(function (item) {
-        item.remove(); changed = true;
       });
     });
     return changed ? template.innerHTML : data;
@@ -194,7 +195,7 @@
   document.addEventListener("htmx:sse:before:message", function (event) {
     wasAtBottom = atBottom();
     var message = event.detail && event.detail.message;
-    if (message && message.data && !message.event) message.data = sparedEdits(message.data);
+    if (message && message.data && !message.event) message.data = withoutKnownFrames(message.data);
   });
   document.addEventListener("htmx:sse:after:message", function (event) {
     var message = event.detail && event.detail.message;

@@ -8,7 +8,8 @@ from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
 from app.models import utcnow
-from app.services.formatting import excerpt, message_html
+from app.services import replies
+from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group, edit_window_ends
 from app.services.reactions import chips as reaction_chips
 
@@ -31,7 +32,7 @@ def register(app: Flask) -> None:
                                  message_content_max=CONTENT_MAX)
     app.jinja_env.filters["message_html"] = message_html
     app.jinja_env.globals["reaction_chips"] = reaction_chips
-    app.jinja_env.globals["reply_excerpt"] = excerpt
+    app.jinja_env.globals["reply_excerpt"] = replies.excerpt
     app.jinja_env.globals["edit_open"] = edit_open
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

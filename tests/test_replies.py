@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Message, Notification
 from app.services import messages as message_service
-from app.services import notifications, preferences
+from app.services import notifications, preferences, replies
 from app.services import servers as server_service
 from tests.conftest import htmx_headers, soup
 from tests.test_messages import channel_url
@@ -34,6 +34,16 @@ def test_a_reply_shows_a_preview_of_the_original_that_links_to_it(client, as_use
     assert link["href"] == f"/messages/{original.id}"
     assert link.select_one(".reply-author").text == cast.owner.display_name
     assert link.select_one(".reply-excerpt").text == "Meeting moved to Thursday at 18:00"  # one line, no markup
+
+
+def test_a_long_original_is_cut_to_one_line_of_about_a_hundred_characters(client, as_user, cast):
+    original = cast.post(cast.owner, "> quoted\n" + "word " * 60)
+    answer = message_service.send_message(cast.member, cast.server.id, cast.channel.id, "tl;dr?",
+                                          reply_to=original.id)
+    as_user(cast.member)
+    shown = soup(client.get(channel_url(cast))).select_one(f"#message-{answer.id} .reply-excerpt").text
+    assert shown.startswith("quoted word word") and shown.endswith("…") and "\n" not in shown
+    assert len(shown) == replies.EXCERPT_MAX
 
 
 def test_the_htmx_answer_carries_the_preview_too(client, as_user, cast):

@@ -14,7 +14,7 @@ from app.params import int_arg
 from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
 from app.services import messages as message_service
 from app.services import notifications as notification_service
-from app.services import reads
+from app.services import reads, replies
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from app.services.events import get_cursor
@@ -165,7 +165,7 @@ def post_message(server_id: int, channel_id: int):
         membership, channel = message_service.access_channel(current_user, server_id, channel_id)
         context = {"server": membership.server, "channel": channel, "errors": failed.errors,
                    "content": request.form.get("content", ""),
-                   "replying_to": message_service.find_reply_target(request.form.get("reply_to"), channel.id)}
+                   "replying_to": replies.find_reply_target(request.form.get("reply_to"), channel.id)}
         if wants_fragment():
             return (render_template("partials/composer.html", **context), 422,
                     {"HX-Retarget": "#composer", "HX-Reswap": "outerHTML"})

@@ -235,15 +235,6 @@ def spans_and_prose(text: str) -> list[tuple[bool, str]]:
     return pieces
 
 
-MARKUP_RE = re.compile(r"```\w*|\*\*|__|~~|\|\||`|^>\s?", re.MULTILINE)
-
-
-def excerpt(content: str, limit: int = 100) -> str:
-    """One line of plain text from a message's source (a reply's preview): markup signs and line breaks out."""
-    text = " ".join(MARKUP_RE.sub("", content).split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
 def message_html(message) -> Markup:
     """What a message shows: the stored HTML when current, else rendered now.
 

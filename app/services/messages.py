@@ -24,7 +24,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import events, formatting, mentions, notifications, preferences, reads, text
+from app.services import events, formatting, mentions, notifications, preferences, reads, replies, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried
@@ -144,31 +144,6 @@ def set_rendered(message: Message, mention_keys: set[str]) -> None:
     message.render_version = formatting.RENDER_VERSION
 
 
-def find_reply_target(raw: str | int | None, channel_id: int) -> Message | None:
-    """The message `raw` names in the channel, or None (a form shown again keeps its reply)."""
-    try:
-        return check_reply_to(raw, channel_id)
-    except ValidationFailed:
-        return None
-
-
-def check_reply_to(raw: str | int | None, channel_id: int) -> Message | None:
-    """The message a new one answers: one in the same channel, or None when not a reply."""
-    if raw in (None, ""):
-        return None
-    try:
-        reply_to_id = int(raw)
-    except (TypeError, ValueError):
-        reply_to_id = 0
-    original = None
-    if 0 < reply_to_id < 2 ** 63:
-        original = db.session.scalar(select(Message).options(joinedload(Message.author), lazyload(Message.mentions))
-                                     .where(Message.id == reply_to_id, Message.channel_id == channel_id))
-    if original is None:
-        raise ValidationFailed({"reply_to": _("The message you are replying to is not in this channel any more.")})
-    return original
-
-
 @retried
 def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
                  nonce: str | None = None, reply_to: str | int | None = None, notify_reply: bool = True) -> Message:
@@ -181,7 +156,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     """
     membership, channel = access_channel(user, server_id, channel_id)
     content = check_content(raw_content)
-    original = check_reply_to(reply_to, channel.id)
+    original = replies.check_reply_to(reply_to, channel.id)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None
     existing = find_by_nonce(user, channel.id, nonce)
     if existing is not None:
@@ -202,9 +177,9 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         db.session.rollback()
         return find_by_nonce(user, channel.id, nonce)
     notify_mentioned(message, membership.server, channel, set(mentioned))
-    if (original is not None and notify_reply and original.author_id not in mentioned
-            and original.author_id != user.id and original.author.deleted_at is None):
-        notify_mentioned(message, membership.server, channel, {original.author_id}, kind=notifications.REPLY)
+    answered = replies.to_tell(original, user.id, set(mentioned), notify_reply)
+    if answered:
+        notify_mentioned(message, membership.server, channel, answered, kind=notifications.REPLY)
     reads.advance(user.id, channel.id, message.id)  # what you write you have read
     events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,
                         message_id=message.id)

@@ -1,8 +1,11 @@
 """Replies in the browser: Reply puts the composer in reply mode, the other
-person sees the preview live and jumps to the original, cancel and the R key."""
+person sees the preview live and jumps to the original, cancel and the R key;
+without JavaScript, Reply is a page."""
+import re
+
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_flow import create_server, messages, register, unique
+from tests.browser.test_chat_flow import create_server, message_id, messages, register, unique
 from tests.browser.test_mentions import invite_and_accept, post
 
 
@@ -91,3 +94,28 @@ def test_a_reply_seen_rendered_gets_a_reaction_seen_live_by_its_author(new_conte
     mine = messages(a_page).last
     expect(mine.locator(".reactions button.chip")).to_have_text("👍 1")
     expect(mine.locator(".reactions button.chip")).to_have_attribute("aria-pressed", "false")
+
+
+def test_without_javascript_reply_is_a_page_that_posts_the_reply(new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    register(page)
+    create_server(page, unique("NoJS replies "))
+    page.locator("#composer-input").fill("Is the build green?")
+    page.get_by_role("button", name="Send").click()
+    original = messages(page).last
+    original_id = message_id(original)
+
+    original.hover()
+    original.locator(".action.reply").click()
+    expect(page).to_have_url(re.compile(rf"/messages/{original_id}/reply$"))
+    expect(page.locator("blockquote")).to_have_text("Is the build green?")
+    expect(page.locator("#reply-bar")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Notify them")).to_be_checked()
+    page.locator("#composer-input").fill("Yes, all green")
+    page.get_by_role("button", name="Send").click()
+
+    answer = messages(page).last
+    expect(page).to_have_url(re.compile(rf"#message-{message_id(answer)}$"))
+    expect(answer.locator(".content")).to_have_text("Yes, all green")
+    expect(answer.locator(".reply-preview .reply-excerpt")).to_have_text("Is the build green?")
+    expect(page.locator("#reply-bar")).to_be_hidden()  # the channel's composer is not in reply mode

@@ -210,9 +210,14 @@
 
   // ---- Popovers (notifications, profile card): Escape gives focus back ------------
   var popoverOpener = null;
+  var popoverOpenerWhere = null;  // to find it again if a live frame replaced its message meanwhile
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[hx-target='#notifications-host'], [hx-target='#profile-card']");
-    if (opener) popoverOpener = opener;
+    if (!opener) return;
+    popoverOpener = opener;
+    var message = opener.closest("#message-list .message");
+    popoverOpenerWhere = message && opener.getAttribute("href")
+      ? "#" + message.id + " [href='" + opener.getAttribute("href") + "']" : null;
   });
   var popoverWasOpen = false;
   // Capture: before app.js closes the popover on Escape.
@@ -224,7 +229,9 @@
     popoverWasOpen = Boolean(popover);
     var back = popoverOpener;
     if (popover && back && popover.contains(event.target)) {
+      var where = popoverOpenerWhere;
       setTimeout(function () {
+        if (!back.isConnected && where) back = document.querySelector(where) || back;
         if (!back.isConnected) return;
         // A message's actions show only on hover or focus: then the message itself takes focus.
         var holder = back.offsetParent === null && back.closest("#message-list .message");

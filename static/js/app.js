@@ -171,9 +171,9 @@
     });
   });
 
-  // A live frame changes only what it must. A new message already on the page
-  // (the author's own, put there by the POST's answer) is left alone: replacing
-  // it would drop focus, or cancel an edit just asked for from it. A message the
+  // A live frame changes only what it must. A new message, or a version of one,
+  // already on the page (the author's own, put there by the POST's answer) is
+  // left alone: replacing it would drop focus, or cancel an edit just asked for. A message the
   // reader is editing keeps its edit form against an edit from another tab;
   // saving or cancelling fetches the current version anyway.
   function withoutKnownFrames(data) {
@@ -183,6 +183,14 @@
     var changed = false;
     template.content.querySelectorAll("hx-upsert > [id]").forEach(function (item) {
       if (document.getElementById(item.id)) { item.remove(); changed = true; }
+    });
+    // The same version of a message the page shows already (its author's own edit, answered by the POST).
+    template.content.querySelectorAll("hx-partial").forEach(function (partial) {
+      var incoming = partial.querySelector("article[data-version]");
+      var shown = incoming && incoming.id && document.getElementById(incoming.id);
+      if (shown && shown.dataset.version && shown.dataset.version === incoming.dataset.version) {
+        partial.remove(); changed = true;
+      }
     });
     document.querySelectorAll("#message-list form.editing[id]").forEach(function (form) {
       template.content.querySelectorAll("hx-partial[hx-target='#" + form.id + "']").forEach(function (partial) {

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -232,7 +233,8 @@ class Message(db.Model):
     reply_to: Mapped["Message | None"] = relationship(
         primaryjoin="foreign(Message.reply_to_id) == remote(Message.id)", viewonly=True, lazy="raise")
     reactions: Mapped[list["MessageReaction"]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="MessageReaction.created_at")
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(MessageReaction.created_at, MessageReaction.user_id)")
     revisions: Mapped[list["MessageRevision"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="MessageRevision.id")
 
@@ -244,7 +246,9 @@ class MessageReaction(db.Model):
     __table_args__ = (Index("ix_message_reactions_user_id_created_at", "user_id", "created_at"),)
 
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
-    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Binary collation on MySQL/MariaDB: utf8mb4_unicode_ci weighs every emoji alike ('😀' = '🚀').
+    emoji: Mapped[str] = mapped_column(String(64).with_variant(
+        mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

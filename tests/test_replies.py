@@ -8,7 +8,7 @@ from app.models import Message, Notification
 from app.services import messages as message_service
 from app.services import notifications, preferences, replies
 from app.services import servers as server_service
-from tests.conftest import htmx_headers, soup
+from tests.conftest import fresh, htmx_headers, soup
 from tests.test_messages import channel_url
 
 
@@ -109,6 +109,7 @@ def test_the_answered_author_is_told_once_and_not_when_notify_is_off(client, as_
     assert len(replies_notified(cast.owner)) == 1
     # Mentioned as well: one notification (the mention), not two.
     reply(client, cast, original.id, f"@{cast.owner.username} both")
+    fresh()
     assert len(replies_notified(cast.owner)) == 1
     mentions = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == cast.owner.id, Notification.kind == notifications.MENTION))

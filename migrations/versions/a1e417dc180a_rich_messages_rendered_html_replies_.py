@@ -7,6 +7,7 @@ Create Date: 2026-12-04 19:21:23.603525
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 import app.models
 from app.services.rerender import rerender_messages
@@ -22,7 +23,8 @@ depends_on = None
 def upgrade():
     op.create_table('message_reactions',
     sa.Column('message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('emoji', sa.String(length=64), nullable=False),
+    sa.Column('emoji', sa.String(length=64).with_variant(
+        mysql.VARCHAR(64, charset='utf8mb4', collation='utf8mb4_bin'), 'mysql', 'mariadb'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('created_at', app.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], ondelete='CASCADE'),

@@ -2,7 +2,8 @@
 
 DATABASE_URL  SQLAlchemy URL; default an SQLite file under instance/.
               mysql:// and mariadb:// URLs are served by PyMySQL with utf8mb4.
-REDIS_URL     optional; rate-limit counters (and later the live broker).
+REDIS_URL     optional; rate-limit counters and the live broker.
+STORAGE_BACKEND  "local" (default) or "s3" for attachments; see Config.
 SECRET_KEY    required in production; in development generated once and
               kept in instance/secret_key.
 CHARLA_ENV    "production" (or FLASK_ENV=production) turns on the strict checks.
@@ -122,6 +123,24 @@ class Config:
     MESSAGES_PAGE_SIZE = 50
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
+    # Attachments (app/services/attachments.py). Sizes in bytes; the quota counts what a user has stored.
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+    MESSAGE_ATTACHMENTS_MAX_BYTES = int(os.environ.get("MESSAGE_ATTACHMENTS_MAX_BYTES", 25 * 1024 * 1024))
+    ATTACHMENTS_PER_MESSAGE = int(os.environ.get("ATTACHMENTS_PER_MESSAGE", "10"))
+    USER_STORAGE_QUOTA_BYTES = int(os.environ.get("USER_STORAGE_QUOTA_BYTES", 1024 * 1024 * 1024))
+    UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30/10 minutes;300/day")
+    # Where attachment files live: "local" (UPLOAD_FOLDER/attachments) or "s3" (app/services/storage_s3.py).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    # Local files served by the reverse proxy: the internal location that maps to UPLOAD_FOLDER/attachments
+    # (nginx `internal;`, see deploy/nginx.conf); empty: the app sends them itself.
+    STORAGE_X_ACCEL_PREFIX = os.environ.get("STORAGE_X_ACCEL_PREFIX", "")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "charla")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+    # How long a presigned download link works (the app checks membership before handing one out).
+    S3_URL_SECONDS = int(os.environ.get("S3_URL_SECONDS", "300"))
     # How often each process reads the events log even without news from the
     # broker: the safety net when Redis is down.
     LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1"))

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message, Server, User, utcnow
-from app.services import passwords, rerender, search
+from app.services import attachments, passwords, rerender, search
 
 DEMO_PASSWORD = "charla-demo-2026"
 DEMO_USERS = [
@@ -89,6 +89,18 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Re-rendered {count} messages.")
 
     app.cli.add_command(messages_cli)
+
+    attachments_cli = AppGroup("attachments", help="Maintenance of stored files.")
+
+    @attachments_cli.command("sweep")
+    @click.option("--grace-minutes", default=60, show_default=True,
+                  help="Leave files younger than this (a message may still be committing them).")
+    def sweep_command(grace_minutes: int):
+        """Remove stored files that no message took (an upload whose message never committed)."""
+        count = attachments.sweep(timedelta(minutes=grace_minutes))
+        click.echo(f"Removed {count} orphaned files.")
+
+    app.cli.add_command(attachments_cli)
 
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")

@@ -237,6 +237,8 @@ class Message(db.Model):
         order_by="(MessageReaction.created_at, MessageReaction.user_id)")
     revisions: Mapped[list["MessageRevision"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="MessageRevision.id")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="Attachment.position")
 
 
 class MessageReaction(db.Model):
@@ -253,6 +255,53 @@ class MessageReaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+class Attachment(db.Model):
+    """A file or image sent with a message: metadata only, the bytes live in the storage backend.
+
+    Written in the message's transaction, after its files were stored: a
+    crash in between leaves unreferenced files, which `flask attachments
+    sweep` removes, never a row pointing at nothing.
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_server_id_id", "server_id", "id"),
+                      Index("ix_attachments_uploader_id_created_at", "uploader_id", "created_at"),
+                      NO_REUSE)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    # Copied from the message's channel: the server's Files view and access checks need no join.
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # As the author named it, made safe (no path, controls or direction overrides).
+    filename: Mapped[str] = mapped_column(String(255))
+    # "image" (re-encoded, shown inline) or what a download looks like: pdf, archive, text, audio, video, file.
+    kind: Mapped[str] = mapped_column(String(16))
+    # The type it is served with (decided from the content; generic for anything a browser could run).
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Images: dimensions (reserved before loading), a small preview and its colour placeholder.
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    animated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    thumb_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    thumb_width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    thumb_height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    colour: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    alt: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploader: Mapped[User] = relationship(lazy="raise")
+    channel: Mapped[Channel] = relationship(lazy="raise")
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
 
 
 class MessageRevision(db.Model):

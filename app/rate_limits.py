@@ -28,6 +28,10 @@ def reactions_refused() -> str:
     return _("You are reacting too fast. Wait a minute and try again.")
 
 
+def uploads_refused() -> str:
+    return _("You are sending files too fast. Wait a few minutes and try again.")
+
+
 def per_user(scope: str) -> Callable[[], str]:
     """A key function counting the signed-in user (anonymous requests by address; they are sent to log in)."""
     def key() -> str:

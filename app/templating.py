@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
 from app.models import utcnow
-from app.services import replies
+from app.services import attachments, replies
 from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group, edit_window_ends
 from app.services.reactions import chips as reaction_chips
@@ -25,6 +25,14 @@ def edit_open(message, server) -> bool:
     return ends is None or utcnow() <= ends
 
 
+def attachment_limits() -> dict:
+    """The operator's upload caps, for the composer's own checks before anything is sent."""
+    caps = attachments.limits()
+    caps.update(per_file_mb=attachments.megabytes(caps["per_file"]),
+                per_message_mb=attachments.megabytes(caps["per_message"]))
+    return caps
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=generate_csrf, signed_in=signed_in, continues_group=continues_group,
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
@@ -34,5 +42,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["reaction_chips"] = reaction_chips
     app.jinja_env.globals["reply_excerpt"] = replies.excerpt
     app.jinja_env.globals["edit_open"] = edit_open
+    app.jinja_env.globals["attachment_limits"] = attachment_limits
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -213,3 +213,53 @@ def query_counter(app):
 
 def memberships_of(user: User) -> set[int]:
     return {m.server_id for m in db.session.scalars(db.select(Membership).where(Membership.user_id == user.id))}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 API on 127.0.0.1 (moto's server, in a thread of this process), for the S3 backend."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+STORAGE_SETTINGS = ("STORAGE_BACKEND", "UPLOAD_FOLDER", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID",
+                    "S3_SECRET_ACCESS_KEY")
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request, app, tmp_path):
+    """Each test that takes it runs on the local folder backend and on S3, with empty storage."""
+    yield from use_storage(request, app, tmp_path, request.param)
+
+
+@pytest.fixture
+def local_storage(request, app, tmp_path):
+    """Empty local storage in a folder of this test's own."""
+    yield from use_storage(request, app, tmp_path, "local")
+
+
+def use_storage(request, app, tmp_path, kind: str):
+    import uuid
+
+    from app.services.storage import get_storage
+    saved = {key: app.config[key] for key in STORAGE_SETTINGS}
+    if kind == "local":
+        app.config.update(STORAGE_BACKEND="local", UPLOAD_FOLDER=str(tmp_path))
+    else:
+        app.config.update(STORAGE_BACKEND="s3", S3_ENDPOINT_URL=request.getfixturevalue("s3_endpoint"),
+                          S3_BUCKET=f"charla-{uuid.uuid4().hex[:12]}", S3_ACCESS_KEY_ID="testing",
+                          S3_SECRET_ACCESS_KEY="testing")
+    app.extensions.pop("charla_storage", None)
+    if kind == "s3":
+        get_storage().client.create_bucket(Bucket=app.config["S3_BUCKET"])
+    yield kind
+    app.config.update(saved)
+    app.extensions.pop("charla_storage", None)

@@ -2,12 +2,16 @@
 
 A new endpoint that is not listed here fails `test_every_endpoint_is_in_the_matrix`.
 """
+import io
 from datetime import timedelta
 
 import pytest
+from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import Message, Server, utcnow
+from app.services import messages as message_service
+from tests.attachment_files import png
 from tests.conftest import log_in
 
 ROLES = ("anonymous", "outsider", "member", "author", "admin", "owner")
@@ -51,6 +55,10 @@ MATRIX = [
     ("chat.message_history", "GET", "/messages/{message}/history", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.emoji_suggestions", "GET", "/emoji/suggest?q=tad", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("chat.formatting_help", "GET", "/help/formatting", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.attachment", "GET", "/attachments/{attachment}/notes.txt", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("chat.attachment_preview", "GET", "/attachments/{image}/preview", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("chat.attachment_preview", "GET", "/attachments/{attachment}/preview", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.server_files", "GET", "/servers/{server}/files", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.reaction_picker", "GET", "/messages/{message}/react", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.react", "POST", "/messages/{message}/reactions", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=422, owner=422)),
     ("explore.explore", "GET", "/explore?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
@@ -99,8 +107,8 @@ MATRIX = [
 
 
 @pytest.fixture
-def setting(cast):
-    """The cast plus a second member who wrote a message."""
+def setting(cast, local_storage):
+    """The cast plus a second member who wrote a message (and one with a file and an image)."""
     from app.models import ROLE_MEMBER
     from app.services import invitations, sessions
     from app.services import servers as server_service
@@ -115,6 +123,11 @@ def setting(cast):
                        .values(created_at=utcnow() - timedelta(hours=2)))
     db.session.execute(db.update(Server).where(Server.id == cast.server.id).values(edit_window_seconds=3600))
     db.session.commit()
+    from app.services import attachments
+    files = attachments.receive(author, [FileStorage(io.BytesIO(b"notes"), "notes.txt"),
+                                         FileStorage(io.BytesIO(png(20, 20)), "red.png")], [])
+    with_files = message_service.send_message(author, cast.server.id, cast.channel.id, "", files=files)
+    attachment, image = with_files.attachments
     invitation = invitations.create_link(cast.owner, cast.server.id, {})
     direct = invitations.invite_user(cast.owner, cast.server.id, cast.outsider.username)
     from app.models import Notification
@@ -124,7 +137,8 @@ def setting(cast):
     ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id, "author_id": author.id,
            "avatar": "0" * 32 + "-64.webp", "invite": invitation.id, "code": invitation.code,
            "direct": direct.id, "late_message": late_message.id, "notification": notification.id,
-           "session": sessions.start_session(cast.owner, "another browser", "127.0.0.2").id}
+           "session": sessions.start_session(cast.owner, "another browser", "127.0.0.2").id,
+           "attachment": attachment.id, "image": image.id}
     return users, ids
 
 

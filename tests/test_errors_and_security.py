@@ -48,7 +48,7 @@ def test_405_has_allow_header(client, as_user):
 def test_413_for_a_body_over_the_limit(client, as_user, cast):
     as_user(cast.member)
     response = client.post(f"/servers/{cast.server.id}/channels/{cast.channel.id}/messages",
-                           data={"content": "x" * (configuracion.Config.MAX_CONTENT_LENGTH + 10)})
+                           data={"content": "x" * (configuracion.Config.MESSAGE_ATTACHMENTS_MAX_BYTES + 70_000)})
     assert response.status_code == 413
     assert soup(response).select_one("h1").text == "Too large"
 

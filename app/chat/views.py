@@ -12,6 +12,7 @@ from app.errors import render_error
 from app.extensions import htmx, limiter
 from app.params import int_arg
 from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
+from app.services import attachments as attachment_service
 from app.services import messages as message_service
 from app.services import notifications as notification_service
 from app.services import reads, replies
@@ -155,23 +156,25 @@ def create_channel(server_id: int):
 @bp.post("/servers/<int:server_id>/channels/<int:channel_id>/messages")
 @limiter.limit("30/10 seconds;600/hour", key_func=lambda: f"post:{current_user.id}")
 def post_message(server_id: int, channel_id: int):
-    """Post a message; htmx gets the message, a plain form goes back to the channel."""
+    """Post a message, perhaps with files; htmx gets the message, a plain form goes back to the channel."""
+    files = []
     try:
+        message_service.access_channel(current_user, server_id, channel_id)  # outsiders upload nothing
+        chosen = attachment_service.chosen_files(request.files.getlist("files"))
+        if chosen:
+            with limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"],
+                               key_func=rate_limits.per_user("uploads"), error_message=rate_limits.uploads_refused):
+                files = attachment_service.receive(current_user, chosen, request.form.getlist("alt"))
         message = message_service.send_message(current_user, server_id, channel_id,
                                                request.form.get("content"), request.form.get("nonce"),
                                                reply_to=request.form.get("reply_to"),
-                                               notify_reply="notify_reply" in request.form)
+                                               notify_reply="notify_reply" in request.form, files=files)
     except ValidationFailed as failed:
-        membership, channel = message_service.access_channel(current_user, server_id, channel_id)
-        context = {"server": membership.server, "channel": channel, "errors": failed.errors,
-                   "content": request.form.get("content", ""),
-                   "replying_to": replies.find_reply_target(request.form.get("reply_to"), channel.id)}
-        if wants_fragment():
-            return (render_template("partials/composer.html", **context), 422,
-                    {"HX-Retarget": "#composer", "HX-Reswap": "outerHTML"})
-        workspace = load_workspace(server_id, channel_id, mark_read=False)
-        workspace.update(context)
-        return render_template("pages/chat.html", **workspace), 422
+        attachment_service.discard(files)
+        return refused_post(server_id, channel_id, failed)
+    except BaseException:
+        attachment_service.discard(files)
+        raise
     if wants_fragment():
         # The same upsert-by-id as the live stream's copy: whichever comes
         # second replaces the first, so the author never sees it twice.
@@ -180,6 +183,20 @@ def post_message(server_id: int, channel_id: int):
                                grouped=message_service.continues_group(previous, message))
     return redirect(url_for("chat.channel", server_id=server_id, channel_id=channel_id,
                             _anchor=f"message-{message.id}"), code=303)
+
+
+def refused_post(server_id: int, channel_id: int, failed: ValidationFailed):
+    """The composer again with what was wrong and what was written (files must be chosen again)."""
+    membership, channel = message_service.access_channel(current_user, server_id, channel_id)
+    context = {"server": membership.server, "channel": channel, "errors": failed.errors,
+               "content": request.form.get("content", ""),
+               "replying_to": replies.find_reply_target(request.form.get("reply_to"), channel.id)}
+    if wants_fragment():
+        return (render_template("partials/composer.html", **context), failed.status,
+                {"HX-Retarget": "#composer", "HX-Reswap": "outerHTML"})
+    workspace = load_workspace(server_id, channel_id, mark_read=False)
+    workspace.update(context)
+    return render_template("pages/chat.html", **workspace), failed.status
 
 
 @bp.post("/servers/<int:server_id>/channels/<int:channel_id>/read")

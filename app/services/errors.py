@@ -4,11 +4,16 @@ from typing import Any
 
 
 class ValidationFailed(Exception):
-    """Raised by a service when input is invalid; `errors` maps field -> message."""
+    """Raised by a service when input is invalid; `errors` maps field -> message.
 
-    def __init__(self, errors: dict[str, str]):
+    `status` is the HTTP status the view answers with (422 unless the input
+    is refused for its size, 413, or there is no room to store it, 507).
+    """
+
+    def __init__(self, errors: dict[str, str], status: int = 422):
         super().__init__(errors)
         self.errors = errors
+        self.status = status
 
 
 def collect(**checks: Callable[[], Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import events, formatting, mentions, notifications, preferences, reads, replies, text
+from app.services import attachments, events, formatting, mentions, notifications, preferences, reads, replies, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried
@@ -37,6 +37,7 @@ def displayed() -> tuple:
     """Loader options for messages that are shown: what the message templates read (`lazy="raise"` otherwise)."""
     return (joinedload(Message.author),
             selectinload(Message.reactions).joinedload(MessageReaction.user),
+            selectinload(Message.attachments),
             # The answered message shows a one-line preview: its author and text, not its mentions.
             selectinload(Message.reply_to).options(joinedload(Message.author), lazyload(Message.mentions)))
 
@@ -73,10 +74,13 @@ def continues_group(previous: Message | None, message: Message) -> bool:
             and message.created_at - previous.created_at < GROUP_WINDOW)
 
 
-def check_content(raw: str | None) -> str:
-    """The source as it will be stored: cleaned, `:shortcodes:` made emoji (not in code), within the limit."""
+def check_content(raw: str | None, *, required: bool = True) -> str:
+    """The source as it will be stored: cleaned, `:shortcodes:` made emoji (not in code), within the limit.
+
+    Only a message with files may have no text (`required=False`).
+    """
     content = formatting.emojize_outside_code(text.clean_multiline(raw))
-    if not content:
+    if not content and required:
         raise ValidationFailed({"content": _("Write something first.")})
     if len(content) > CONTENT_MAX:
         raise ValidationFailed({"content": _("Messages are at most %(n)d characters (this one has %(len)d).",
@@ -146,8 +150,10 @@ def set_rendered(message: Message, mention_keys: set[str]) -> None:
 
 @retried
 def send_message(user: User, server_id: int, channel_id: int, raw_content: str | None,
-                 nonce: str | None = None, reply_to: str | int | None = None, notify_reply: bool = True) -> Message:
-    """Post a message to a channel the user is a member of, perhaps as a reply to one in it.
+                 nonce: str | None = None, reply_to: str | int | None = None, notify_reply: bool = True,
+                 files: list[attachments.Prepared] = ()) -> Message:
+    """Post a message to a channel the user is a member of, perhaps as a reply to one in it,
+    perhaps with files already stored by `attachments.receive` (its rows are written here).
 
     `nonce` is chosen by the composer per message: a retried POST to the same
     channel (a lost answer, a double submit) returns the first message
@@ -155,17 +161,19 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     mention, unless `notify_reply` is off.
     """
     membership, channel = access_channel(user, server_id, channel_id)
-    content = check_content(raw_content)
+    content = check_content(raw_content, required=not files)
     original = replies.check_reply_to(reply_to, channel.id)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None
     existing = find_by_nonce(user, channel.id, nonce)
     if existing is not None:
+        attachments.discard(list(files))  # the first attempt stored its own
         return existing
     message = Message(channel_id=channel.id, author_id=user.id, content=content, nonce=nonce,
                       reply_to_id=original.id if original else None)
     message.author = user
     set_committed_value(message, "reactions", [])  # new: none yet, and no query to learn it
     set_committed_value(message, "reply_to", original)
+    attachments.attach(message, channel, list(files))
     mentioned = mentions.resolve(server_id, user.id, formatting.without_code(content))
     message.mentions = [MessageMention(user_id=user_id, channel_id=channel.id, username_key=key)
                         for user_id, key in mentioned.items()]
@@ -175,6 +183,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         db.session.flush()
     except IntegrityError:  # the same nonce committed by a concurrent retry
         db.session.rollback()
+        attachments.discard(list(files))
         return find_by_nonce(user, channel.id, nonce)
     notify_mentioned(message, membership.server, channel, set(mentioned))
     answered = replies.to_tell(original, user.id, set(mentioned), notify_reply)
@@ -209,7 +218,7 @@ def access_editable(user: User, message_id: int) -> tuple[Message, Channel]:
 def edit_message(user: User, message_id: int, raw_content: str | None) -> Message:
     """Replace the content of the user's own message, keeping the earlier version in its history."""
     message, channel = access_editable(user, message_id)
-    content = check_content(raw_content)
+    content = check_content(raw_content, required=not message.attachments)
     if content != message.content:
         db.session.add(MessageRevision(message_id=message.id, content=message.content,
                                        written_at=message.edited_at or message.created_at))
@@ -246,8 +255,9 @@ def get_versions(message: Message) -> list[Version]:
 
 @retried
 def delete_message(user: User, message_id: int) -> Channel:
-    """Delete the user's own message; returns its channel."""
+    """Delete the user's own message with its files; returns its channel."""
     message, channel = access_message(user, message_id, as_author=True)
+    files = attachments.keys_of(message.attachments)
     told = set(db.session.scalars(select(Notification.user_id).where(Notification.message_id == message_id)))
     db.session.execute(delete(Notification).where(Notification.message_id == message_id))
     for user_id in told:
@@ -256,6 +266,7 @@ def delete_message(user: User, message_id: int) -> Channel:
     events.record_event(events.MESSAGE_DELETED, server_id=channel.server_id, channel_id=channel.id,
                         message_id=message_id)
     db.session.commit()
+    attachments.remove_files(files)
     return channel
 
 

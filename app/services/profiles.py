@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, select, update
 
 from app.extensions import db
-from app.models import ROLE_OWNER, Membership, Server, User, utcnow
-from app.services import accounts, avatars, events, passwords, sessions, text
+from app.models import ROLE_OWNER, Attachment, Membership, Server, User, utcnow
+from app.services import accounts, attachments, avatars, events, passwords, sessions, text
 from app.services.errors import ValidationFailed, collect
 
 BIO_MAX = 190
@@ -137,6 +137,9 @@ def delete_account(user: User, data) -> None:
         events.record_event(events.MEMBER_LEFT, server_id=server_id, user_id=user.id)
         events.record_event(events.USER_UPDATED, server_id=server_id, user_id=user.id)
     db.session.execute(delete(Membership).where(Membership.user_id == user.id))
+    # Their files go with them (the messages stay, as "Deleted user").
+    files = attachments.stored_keys(Attachment.uploader_id == user.id)
+    db.session.execute(delete(Attachment).where(Attachment.uploader_id == user.id))
     old_avatar = user.avatar_key
     placeholder = f"deleted-{user.id}"
     user.username = user.username_key = placeholder
@@ -149,3 +152,4 @@ def delete_account(user: User, data) -> None:
     sessions.end_other_sessions(user, keep=None)
     db.session.commit()
     avatars.remove_avatar_files(old_avatar)
+    attachments.remove_files(files)

@@ -12,6 +12,7 @@ from app.models import (
     ROLE_ADMIN,
     ROLE_MEMBER,
     ROLE_OWNER,
+    Attachment,
     Channel,
     ChannelRead,
     Membership,
@@ -22,7 +23,7 @@ from app.models import (
     ServerTerm,
     User,
 )
-from app.services import events, notifications, reads, search, text
+from app.services import attachments, events, notifications, reads, search, text
 from app.services.errors import ValidationFailed, collect
 
 SERVER_NAME_MAX = 100
@@ -150,7 +151,7 @@ def delete_server(user: User, server_id: int) -> None:
     server = membership.server
     others = list(db.session.scalars(select(Membership.user_id).where(Membership.server_id == server_id,
                                                                       Membership.user_id != user.id)))
-    delete_channel_rows(select(Channel.id).where(Channel.server_id == server_id).scalar_subquery())
+    files = delete_channel_rows(select(Channel.id).where(Channel.server_id == server_id).scalar_subquery())
     db.session.execute(delete(Channel).where(Channel.server_id == server_id))
     db.session.execute(delete(Membership).where(Membership.server_id == server_id))
     db.session.execute(delete(ServerTerm).where(ServerTerm.server_id == server_id))
@@ -160,6 +161,7 @@ def delete_server(user: User, server_id: int) -> None:
         notifications.notify(member_id, notifications.SERVER_DELETED, actor_id=user.id, server_id=server_id,
                              server_name=server.name)
     db.session.commit()
+    attachments.remove_files(files)
 
 
 def normalise_channel_name(raw: str) -> str:
@@ -308,14 +310,16 @@ def update_channel(user: User, server_id: int, channel_id: int, data) -> Channel
 def delete_channel(user: User, server_id: int, channel_id: int) -> None:
     """Delete a channel and its messages (owners and admins)."""
     _membership, channel = access_channel_as_admin(user, server_id, channel_id)
-    delete_channel_rows(select(Channel.id).where(Channel.id == channel.id).scalar_subquery())
+    files = delete_channel_rows(select(Channel.id).where(Channel.id == channel.id).scalar_subquery())
     db.session.execute(delete(Channel).where(Channel.id == channel.id))
     events.record_event(events.CHANNEL_DELETED, server_id=server_id, channel_id=channel.id)
     db.session.commit()
+    attachments.remove_files(files)
 
 
-def delete_channel_rows(channel_ids) -> None:
-    """Everything that hangs off some channels: messages, their mentions and notifications, read marks.
+def delete_channel_rows(channel_ids) -> list[str]:
+    """Everything that hangs off some channels: messages, their attachments, mentions and notifications,
+    read marks. Returns the attachments' storage keys, for removal once this commits.
 
     Whoever loses a mention notification has their bell refreshed.
     """
@@ -326,7 +330,10 @@ def delete_channel_rows(channel_ids) -> None:
     db.session.execute(delete(Notification).where(Notification.message_id.in_(message_ids)))
     db.session.execute(delete(MessageMention).where(MessageMention.channel_id.in_(channel_ids)))
     db.session.execute(delete(ChannelRead).where(ChannelRead.channel_id.in_(channel_ids)))
+    files = attachments.stored_keys(Attachment.channel_id.in_(channel_ids))
+    db.session.execute(delete(Attachment).where(Attachment.channel_id.in_(channel_ids)))
     db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
+    return files
 
 
 # How long authors may edit their messages: the choices offered (seconds; "" is no limit).

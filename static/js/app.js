@@ -51,7 +51,8 @@
     if (!(el instanceof HTMLTextAreaElement)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && el.hasAttribute("data-enter-submits")) {
       event.preventDefault();
-      if (el.value.trim() && el.form) el.form.requestSubmit();
+      var files = el.form && el.form.querySelector("input[type=file]");
+      if ((el.value.trim() || (files && files.files.length)) && el.form) el.form.requestSubmit();
     } else if (event.key === "Escape" && el.hasAttribute("data-escape-cancels")) {
       var cancel = el.form && el.form.querySelector("[data-cancel]");
       if (cancel) { event.preventDefault(); cancel.click(); }

@@ -2,7 +2,7 @@
 import uuid
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -25,6 +25,16 @@ def edit_open(message, server) -> bool:
     return ends is None or utcnow() <= ends
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it, in their language's number format (1 KB = 1,024 bytes)."""
+    if size < 1024:
+        return ngettext("%(num)d byte", "%(num)d bytes", size)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{format_decimal(round(size, 1), format='#,##0.#')} {unit}"
+
+
 def attachment_limits() -> dict:
     """The operator's upload caps, for the composer's own checks before anything is sent."""
     caps = attachments.limits()
@@ -43,5 +53,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["reply_excerpt"] = replies.excerpt
     app.jinja_env.globals["edit_open"] = edit_open
     app.jinja_env.globals["attachment_limits"] = attachment_limits
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -21,14 +21,25 @@ CONTENT_SECURITY_POLICY = "; ".join([
 SUBRESOURCE_TYPES = {"text/css", "text/javascript", "application/javascript"}
 
 
+def page_policy(app: Flask) -> str:
+    """The policy for this deployment: images may also come from the S3 backend's presigned links."""
+    if app.config.get("STORAGE_BACKEND") != "s3":
+        return CONTENT_SECURITY_POLICY
+    from app.services.storage_s3 import S3Storage
+    origin = S3Storage.from_config(app.config).origin()
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+
+
 def register(app: Flask) -> None:
+    policy = page_policy(app)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         if request.endpoint == "static" and response.mimetype in SUBRESOURCE_TYPES:
             return response
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", policy)
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

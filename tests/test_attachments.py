@@ -9,10 +9,12 @@ from datetime import timedelta
 
 import httpx
 from PIL import Image
+from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import Attachment, Message
 from app.services import attachments as attachment_service
+from app.services import messages as message_service
 from app.services import profiles, servers
 from app.services.storage import StorageFull, get_storage
 from tests.attachment_files import gif_frames, jpeg_with_exif, png
@@ -198,8 +200,9 @@ def test_deleting_the_message_channel_server_or_account_removes_the_files(storag
 
 def test_the_files_view_lists_newest_first_by_pages(storage, cast, as_user):
     client = as_user(cast.member)
-    for n in range(32):
-        post(client, cast, [(f"f{n:02}.txt", b"x")])
+    for n in range(32):  # through the service: 32 posts in a row would meet the posting rate limit
+        files = attachment_service.receive(cast.member, [FileStorage(io.BytesIO(b"x"), f"f{n:02}.txt")], [])
+        message_service.send_message(cast.member, cast.server.id, cast.channel.id, "", files=files)
     page = soup(client.get(f"/servers/{cast.server.id}/files"))
     names = [a.get_text() for a in page.select(".file-row .file-name")]
     assert names == [f"f{n:02}.txt" for n in range(31, 1, -1)]
@@ -235,3 +238,42 @@ def test_the_composer_offers_files_without_javascript(cast, as_user):
     assert form["enctype"] == "multipart/form-data"
     assert form.select_one("input[type=file][name=files][multiple]")
     assert re.match(r"\d+", form["data-max-file"])
+
+
+def test_uploads_have_their_own_rate_limit(storage, app, cast, as_user, rate_limits):
+    client = as_user(cast.member)
+    app.config["UPLOAD_RATE_LIMIT"] = "2/10 minutes"
+    try:
+        statuses = [post(client, cast, [(f"{n}.txt", b"x")]).status_code for n in range(3)]
+        text_only = post(client, cast, [], content="words still go").status_code
+    finally:
+        app.config["UPLOAD_RATE_LIMIT"] = "30/10 minutes;300/day"
+    assert statuses == [303, 303, 429] and text_only == 303
+    fresh()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Attachment)) == 2
+
+
+def test_a_body_cut_short_leaves_nothing_behind(storage, cast, as_user):
+    body = (b"--x\r\nContent-Disposition: form-data; name=\"content\"\r\n\r\nhi\r\n"
+            b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"half.bin\"\r\n"
+            b"Content-Type: application/octet-stream\r\n\r\n" + b"\x00" * 5000)
+    url = f"/servers/{cast.server.id}/channels/{cast.channel.id}/messages"
+    response = as_user(cast.member).post(url, input_stream=io.BytesIO(body),
+                                         content_type="multipart/form-data; boundary=x",
+                                         environ_overrides={"CONTENT_LENGTH": str(len(body) + 100_000)})
+    assert response.status_code == 400
+    fresh()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 0
+    assert list(get_storage().list()) == []
+
+
+def test_with_s3_the_pages_allow_images_from_its_endpoint(app):
+    import configuracion
+    from app.security import page_policy
+
+    class S3Config(configuracion.TestingConfig):
+        STORAGE_BACKEND = "s3"
+        S3_ENDPOINT_URL = "https://files.example.net"
+    policy = page_policy(type("FakeApp", (), {"config": {k: getattr(S3Config, k) for k in dir(S3Config)
+                                                         if k.isupper()}})())
+    assert "img-src 'self' data: blob: https://files.example.net;" in policy

@@ -36,9 +36,7 @@ class S3Storage(Storage):
 
     def origin(self) -> str:
         """Where browsers fetch files from (for the page's Content-Security-Policy)."""
-        url = self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": "x"},
-                                                 ExpiresIn=60)
-        parts = urlsplit(url)
+        parts = urlsplit(self.client.meta.endpoint_url)  # path-style links all go to the endpoint's host
         return f"{parts.scheme}://{parts.netloc}"
 
     def put(self, key: str, data: bytes, content_type: str) -> None:

@@ -3,7 +3,6 @@
 // Without this script the composer's plain file input sends the same form.
 (function () {
   "use strict";
-  document.documentElement.classList.add("attach-js");
   var labels = (document.currentScript && document.currentScript.dataset) || {};
 
   var chosen = [];  // File objects, in the order they are sent (the server pairs alt[i] with files[i])

@@ -103,7 +103,7 @@ def substitute(text: str, pattern: str, replacement: str, count: int) -> str:
     return result
 
 
-def site_config(upstream: int, http: int, https: int, cert: Path, key: Path) -> str:
+def site_config(upstream: int, http: int, https: int, cert: Path, key: Path, instance: Path) -> str:
     """The shipped server blocks on 127.0.0.1's high ports, with the test's certificate and static path."""
     text = SITE.read_text()
     text = substitute(text, r"(?m)^\s*listen \[::\]:.*\n", "", 2)  # IPv6 may be missing in containers
@@ -112,6 +112,8 @@ def site_config(upstream: int, http: int, https: int, cert: Path, key: Path) -> 
     text = substitute(text, r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{upstream};", 1)
     text = substitute(text, r"ssl_certificate \S+;", f"ssl_certificate {cert};", 1)
     text = substitute(text, r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};", 1)
+    text = substitute(text, r"alias /srv/charla/instance/uploads/attachments/;",
+                      f"alias {instance / 'uploads' / 'attachments'}/;", 1)
     return substitute(text, r"alias /srv/charla/static/;", f"alias {ROOT / 'static'}/;", 1)
 
 
@@ -201,8 +203,10 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deploy")
     env = {**os.environ, "CHARLA_ENV": "production", "SECRET_KEY": "deploy-test-" + os.urandom(16).hex(),
            "DATABASE_URL": database_url, "REDIS_URL": redis_url, "PROXY_FIX": "1",
-           "CHARLA_INSTANCE_DIR": str(tmp / "instance"), "PYTHONUNBUFFERED": "1"}
+           "CHARLA_INSTANCE_DIR": str(tmp / "instance"), "PYTHONUNBUFFERED": "1",
+           "STORAGE_BACKEND": "local", "STORAGE_X_ACCEL_PREFIX": "/_charla_files"}
     env.pop("FLASK_ENV", None)
+    env.pop("UPLOAD_FOLDER", None)
     upstream, http, https = free_port(), free_port(), free_port()
     started = []
     try:
@@ -212,7 +216,7 @@ def stack(tmp_path_factory):
         world = World(configuracion.database_url(database_url))
         cert, key = self_signed_certificate(tmp)
         site = tmp / "charla.conf"
-        site.write_text(site_config(upstream, http, https, cert, key))
+        site.write_text(site_config(upstream, http, https, cert, key, tmp / "instance"))
         main = tmp / "nginx.conf"
         main.write_text(main_config(tmp, site))
 

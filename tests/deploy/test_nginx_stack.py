@@ -132,6 +132,28 @@ def test_an_avatar_larger_than_nginx_default_body_limit_reaches_the_app(stack, v
     assert "content-security-policy" in response.headers  # Charla answered
 
 
+def test_an_attachment_goes_up_through_nginx_and_nginx_sends_it_to_members_only(stack, visitors):
+    ana, bruno = visitors
+    book = stack.world.book
+    body = bytes(range(256)) * (12 * 1024)  # 3 MB: over nginx's default body limit
+    response = ana.http.post(f"/servers/{book.server_id}/channels/{book.id}/messages",
+                             data={"content": "the data"}, files={"files": ("datos año.bin", body)},
+                             headers=ana.htmx())
+    assert response.status_code == 200, response.text[:500]
+    url = re.search(r'href="(/attachments/\d+/[^"]+)"', response.text).group(1)
+    fetched = bruno.http.get(url)
+    # Charla answers with an empty body and X-Accel-Redirect: the bytes can only have come from nginx.
+    assert fetched.status_code == 200 and fetched.content == body
+    assert "x-accel-redirect" not in fetched.headers
+    assert fetched.headers["content-type"] == "application/octet-stream"
+    assert fetched.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''datos%20a%C3%B1o.bin" in fetched.headers["content-disposition"]
+    assert fetched.headers["x-content-type-options"] == "nosniff"
+    assert fetched.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert stack.client().get(url).status_code == 302  # not signed in: to the login page
+    assert bruno.http.get("/_charla_files/" + "x" * 8).status_code == 404  # internal only
+
+
 def test_the_stream_is_not_buffered_and_delivers_live(stack, visitors):
     ana, bruno = visitors
     started = time.monotonic()

@@ -184,7 +184,8 @@ async def phase(name: str, process: Process, ids: dict, args, image: bytes | Non
     received = await receivers.close()
     receivers.stop()
     poster.close()
-    result = {"phase": name, "latencies": received["latencies"], "lost": received["expected"] - len(received["latencies"]),
+    result = {"phase": name, "latencies": received["latencies"],
+              "lost": received["expected"] - len(received["latencies"]),
               "gap_max": max(gaps) * 1000 if gaps else float("nan"), "window": window,
               "server_cpu_pct": 100 * server_cpu / window, "receiver_cpu_pct": [100 * c / window for c in client_cpu],
               "watch_cpu_pct": 100 * watch_cpu / window, "post_errors": dict(poster.errors)}

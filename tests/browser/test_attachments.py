@@ -3,6 +3,7 @@ the viewer works from the keyboard, and the plain form uploads without JavaScrip
 import base64
 import io
 import re
+from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import expect
@@ -93,7 +94,7 @@ def test_files_without_javascript(new_context, tmp_path):
     with page.expect_download() as download:
         card.click()
     assert download.value.suggested_filename == "notas de la reunión.txt"
-    assert open(download.value.path(), encoding="utf-8").read() == "Orden del día\n"
+    assert Path(download.value.path()).read_text(encoding="utf-8") == "Orden del día\n"
 
     # The server's Files view lists it.
     page.locator("#channels-column details.menu summary").click()

@@ -277,3 +277,25 @@ def test_with_s3_the_pages_allow_images_from_its_endpoint(app):
     policy = page_policy(type("FakeApp", (), {"config": {k: getattr(S3Config, k) for k in dir(S3Config)
                                                          if k.isupper()}})())
     assert "img-src 'self' data: blob: https://files.example.net;" in policy
+
+
+def test_when_the_image_workers_stay_busy_the_post_says_so_and_keeps_nothing(storage, cast, as_user, monkeypatch):
+    from app.services import offload
+
+    def busy(job, *args):
+        raise offload.Busy()
+
+    monkeypatch.setattr(offload, "run", busy)
+    response = post(as_user(cast.member), cast, [("a.png", png(20, 20))], content="x")
+    assert response.status_code == 503 and "Try again in a moment" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert list(get_storage().list()) == []
+    fresh()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 0
+
+
+def test_the_sweep_command_reports_what_it_removed(storage, app):
+    get_storage().put("a/lost/file.bin", b"lost", "application/octet-stream")
+    result = app.test_cli_runner().invoke(args=["attachments", "sweep", "--grace-minutes", "0"])
+    assert result.exit_code == 0 and "Removed 1 orphaned files." in result.output
+    assert list(get_storage().list()) == []

@@ -15,7 +15,7 @@ from app.responses import htmx_target, redirect_to, render_page_or_fragment, wan
 from app.services import attachments as attachment_service
 from app.services import messages as message_service
 from app.services import notifications as notification_service
-from app.services import reads, replies
+from app.services import offload, reads, replies
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from app.services.events import get_cursor
@@ -172,6 +172,10 @@ def post_message(server_id: int, channel_id: int):
     except ValidationFailed as failed:
         attachment_service.discard(files)
         return refused_post(server_id, channel_id, failed)
+    except offload.Busy:
+        attachment_service.discard(files)
+        return render_error(503, title=_("Busy"), text=_("Many images are being processed right now. "
+                                                         "Try again in a moment."))
     except BaseException:
         attachment_service.discard(files)
         raise

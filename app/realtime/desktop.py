@@ -58,5 +58,5 @@ def message_notice(view, message: Message, channel: Channel) -> str:
     """The desktop frame of a new message, for members who follow every message of the server."""
     with view.in_language():
         return view.desktop(_("%(who)s in #%(channel)s", who=message.author.display_name, channel=channel.name),
-                            excerpt(message.content), url_for("chat.message", message_id=message.id),
+                            excerpt(message.content or _("Sent files")), url_for("chat.message", message_id=message.id),
                             f"message-{message.id}")

@@ -284,6 +284,9 @@ def receive(user: User, files: list[FileStorage], alts: list[str]) -> list[Prepa
         raise ValidationFailed({"files": _("These files would take you past your storage quota of %(n)s MB. "
                                            "Delete some of your earlier files first.", n=megabytes(cap["quota"]))},
                                status=413)
+    # Nothing is written yet: end the transaction, so that a request waiting for an image worker holds
+    # none of the pool's connections (50 uploads at once would otherwise hold every one, and stall all posts).
+    db.session.commit()
     prepared = []
     for data, name, alt in uploads:
         try:
@@ -297,17 +300,24 @@ def receive(user: User, files: list[FileStorage], alts: list[str]) -> list[Prepa
 def store(prepared: list[Prepared]) -> None:
     """Write every file (and preview) under new random keys; all or nothing."""
     storage = get_storage()
+
+    def put(key: str, data: bytes, content_type: str) -> None:
+        if storage.blocks:  # a disk write and fsync would stop every other request of the process
+            offload.run(storage.put, key, data, content_type)
+        else:
+            storage.put(key, data, content_type)
+
     try:
         for item in prepared:
             folder = f"a/{secrets.token_hex(16)}"
             extension = item.filename.rsplit(".", 1)[-1].lower() if item.kind == "image" else "bin"
             item.storage_key = f"{folder}/file.{extension}"
-            storage.put(item.storage_key, item.data, item.content_type)
             item.keys.append(item.storage_key)
+            put(item.storage_key, item.data, item.content_type)
             if item.thumb is not None:
                 item.thumb_key = f"{folder}/preview.webp"
-                storage.put(item.thumb_key, item.thumb, "image/webp")
                 item.keys.append(item.thumb_key)
+                put(item.thumb_key, item.thumb, "image/webp")
     except StorageFull:
         discard(prepared)
         raise ValidationFailed({"files": _("There is no room left to store files. Tell whoever runs this server.")},

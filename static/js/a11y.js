@@ -19,8 +19,11 @@
   function describe(message) {
     var author = document.getElementById(message.id + "-author");
     var content = message.querySelector(".content");
-    if (!author || !content) return null;
-    return author.textContent.trim() + ": " + content.textContent.trim();
+    var files = Array.prototype.map.call(message.querySelectorAll(".attachments img, .attachments .file-name"),
+      function (el) { return el.alt || el.textContent.trim(); });
+    if (!author || (!content && !files.length)) return null;
+    return author.textContent.trim() + ": " + [content ? content.textContent.trim() : ""].concat(files)
+      .filter(Boolean).join(", ");
   }
 
   function announce(lines) {

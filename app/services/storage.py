@@ -29,6 +29,9 @@ class StoredFile:
 class Storage:
     """What a backend does; `serve` answers a fetch the app has already authorised."""
 
+    # Whether `put` blocks the calling thread (a disk write and fsync): under gevent it then runs in a worker.
+    blocks = False
+
     def put(self, key: str, data: bytes, content_type: str) -> None:
         raise NotImplementedError
 
@@ -47,6 +50,8 @@ class Storage:
 
 class LocalStorage(Storage):
     """Files under a folder; served by the app, or by the reverse proxy through X-Accel-Redirect."""
+
+    blocks = True
 
     def __init__(self, root: Path, accel_prefix: str = ""):
         self.root = Path(root)

@@ -150,6 +150,8 @@ class Config:
     # Frames a stream may fall behind before it is dropped (it resyncs on reconnect).
     LIVE_QUEUE_SIZE = int(os.environ.get("LIVE_QUEUE_SIZE", "1000"))
     LIVE_MAX_STREAMS_PER_USER = int(os.environ.get("LIVE_MAX_STREAMS_PER_USER", "20"))
+    # A user with tabs open but none used for this long shows as idle (app/realtime/presence.py).
+    PRESENCE_IDLE_SECONDS = float(os.environ.get("PRESENCE_IDLE_SECONDS", "300"))
     # Streams being set up at once per process (the rest wait, holding no connection): app/realtime/openings.py.
     LIVE_CONCURRENT_OPENINGS = int(os.environ.get("LIVE_CONCURRENT_OPENINGS", "8"))
     PROXY_FIX = env_flag("PROXY_FIX", False)

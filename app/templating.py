@@ -3,6 +3,7 @@ import uuid
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -35,6 +36,16 @@ def file_size(size: int) -> str:
             return f"{format_decimal(round(size, 1), format='#,##0.#')} {unit}"
 
 
+def presence_of(user_ids) -> dict[int, str]:
+    """Online, idle or offline for each user (one Redis round trip for them all, with Redis)."""
+    from app.realtime.live import get_live
+    return get_live().presence.states(user_ids)
+
+
+def presence_label(state: str) -> str:
+    return {"online": _("Online"), "idle": _("Idle")}.get(state, _("Offline"))
+
+
 def attachment_limits() -> dict:
     """The operator's upload caps, for the composer's own checks before anything is sent."""
     caps = attachments.limits()
@@ -54,5 +65,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["edit_open"] = edit_open
     app.jinja_env.globals["attachment_limits"] = attachment_limits
     app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.globals.update(presence_of=presence_of, presence_label=presence_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

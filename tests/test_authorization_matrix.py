@@ -58,6 +58,8 @@ MATRIX = [
     ("chat.attachment", "GET", "/attachments/{attachment}/notes.txt", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.attachment_preview", "GET", "/attachments/{image}/preview", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.attachment_preview", "GET", "/attachments/{attachment}/preview", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("live.typing", "POST", "/servers/{server}/channels/{channel}/typing", dict(anonymous=LOGIN, outsider=404, member=204, author=204, admin=204, owner=204)),
+    ("live.active", "POST", "/presence/active", dict(anonymous=LOGIN, outsider=204, member=204, author=204, admin=204, owner=204)),
     ("chat.server_files", "GET", "/servers/{server}/files", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.reaction_picker", "GET", "/messages/{message}/react", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     ("chat.react", "POST", "/messages/{message}/reactions", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=422, owner=422)),

@@ -107,6 +107,7 @@ class Hub:
         # per user (joins, leaves) and for everyone (a server deleted).
         self._membership_changed: dict[int, int] = {}
         self._server_deleted = 0
+        self.presence = None  # a presence.PresenceBoard, told of every stream that opens or closes
 
     # -- streams -------------------------------------------------------------
     def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int,
@@ -131,6 +132,8 @@ class Hub:
                 self.by_user[user_id].add(subscriber)
                 for server_id in subscriber.server_ids:
                     self.by_server[server_id].add(subscriber)
+                if self.presence is not None:
+                    self.presence.opened(user_id, subscriber.server_ids)
                 return subscriber, self.cursor
         raise AssertionError("unreachable: the last attempt always subscribes")
 
@@ -139,6 +142,9 @@ class Hub:
 
     def unsubscribe(self, subscriber: BaseSubscriber) -> None:
         with self.lock:
+            was_open = subscriber in self.by_user.get(subscriber.user_id, ())  # called again on close: once
+            if was_open and self.presence is not None:
+                self.presence.closed(subscriber.user_id)
             self._discard(self.by_user, subscriber.user_id, subscriber)
             for server_id in subscriber.server_ids:
                 self._discard(self.by_server, server_id, subscriber)
@@ -236,6 +242,17 @@ class Hub:
                 if revoked:
                     sub.end()  # the stream ends once this frame is sent
             self.cursor = event.id
+
+    def signal(self, signal) -> None:
+        """An ephemeral signal (broker.Signal) to the streams of its servers' members, not the sender's own."""
+        frame, encoded = signal.frame(), {}
+        with self.lock:
+            targets = set()
+            for server_id in signal.server_ids:
+                targets.update(self.by_server.get(server_id, ()))
+            for sub in targets:
+                if sub.user_id != signal.user_id:
+                    sub.offer(frame, encoded)
 
     def _targets(self, event: Event) -> set[BaseSubscriber]:
         """The streams that may see the event (the lock held)."""

@@ -7,6 +7,7 @@ from app.models import Event
 from app.realtime.broker import LocalBroker, RedisBroker
 from app.realtime.hub import Hub
 from app.realtime.openings import StreamOpenings
+from app.realtime.presence import PresenceBoard
 from app.realtime.sockets import SocketStreams
 
 _PENDING = "charla_new_events"
@@ -18,10 +19,14 @@ class Live:
         self.sockets = SocketStreams(self.hub, app.config["LIVE_HEARTBEAT_SECONDS"])
         url = app.config.get("REDIS_URL")
         self.broker = RedisBroker(self.hub, url) if url else LocalBroker(self.hub)
+        self.presence = PresenceBoard(self.broker, url, getattr(self.broker, "origin", "local"),
+                                      app.config["PRESENCE_IDLE_SECONDS"])
+        self.hub.presence = self.presence
 
     def start(self) -> None:
         self.hub.start()
         self.broker.start()
+        self.presence.start()
 
 
 def init_app(app: Flask) -> None:

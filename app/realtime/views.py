@@ -7,9 +7,11 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.errors import render_error
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Event, Membership
 from app.params import parse_int
+from app.rate_limits import per_user
+from app.realtime import signals
 from app.realtime.hub import Subscriber
 from app.realtime.live import get_live
 from app.realtime.render import RESYNC, sse_frame
@@ -105,3 +107,19 @@ def stream():
     # Also when the client leaves before the first byte (the generator never ran).
     response.call_on_close(lambda: live.hub.unsubscribe(subscriber))
     return response
+
+
+@bp.post("/servers/<int:server_id>/channels/<int:channel_id>/typing")
+@limiter.limit("40/minute", key_func=per_user("typing"))
+def typing(server_id: int, channel_id: int):
+    """The member is typing in the channel (the composer says so every few seconds while they type)."""
+    signals.announce_typing(server_id, channel_id)
+    return "", 204
+
+
+@bp.post("/presence/active")
+@limiter.limit("10/minute", key_func=per_user("presence"))
+def active():
+    """A tab of this user is in use (sent at most once a minute while it is): they show as online, not idle."""
+    get_live().presence.active(current_user.id)
+    return "", 204

@@ -162,3 +162,14 @@ def test_a_stalled_reader_does_not_slow_the_others(pair, world):
         assert all(f'id="message-{m}"' in frame.data for m, frame in zip(posted, frames, strict=True))
     finally:
         stalled.close()
+
+
+def test_typing_crosses_processes_through_redis_without_the_events_table(pair, world):
+    first, second = pair
+    ana, bruno = User(first, "ana"), User(second, "bruno")
+    with bruno.stream(timeout=10) as source:
+        response = ana.http.post(f"/servers/{world.book.server_id}/channels/{world.book.id}/typing",
+                                 headers=ana.htmx())
+        assert response.status_code == 204
+        frame = source.next()
+    assert frame.event == "charla:typing" and '"name":"Ana"' in frame.data

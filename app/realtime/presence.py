@@ -1,0 +1,258 @@
+"""Who is here: online (a tab open and used in the last minutes), idle (tabs open, unused), offline.
+
+Each process knows the streams it holds. With REDIS_URL it shares that
+view: per user one hash, `charla:presence:<user id>`, with one field per
+process holding its state, an expiry and the user's servers; each process
+rewrites its fields every REFRESH_SECONDS, so a process that dies stops
+counting within TTL_SECONDS. A sorted set of users by their latest expiry
+lets any process notice a user whose last process died and announce them
+offline (once: the process that removes the entry announces). Activity (a
+tab in use) is a key with a TTL of IDLE_SECONDS, set by whichever process
+the tab's ping reaches. Without Redis the process's own view is the truth.
+
+Changes go out as ephemeral "presence" signals to the members of the user's
+servers, coalesced: at most one per user per FLUSH_SECONDS, and only when
+the state others see changes. Cost with Redis, per 1,000 users online: 1,000
+hashes and as many activity keys plus one sorted set; about 1,000 / 15 s
+refresh writes (pipelined per process, ~70 commands/s) plus one write per
+activity ping (at most one per user per minute, ~17/s) and one per state change.
+"""
+import contextlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import redis
+
+log = logging.getLogger(__name__)
+
+ONLINE, IDLE, OFFLINE = "online", "idle", "offline"
+RANK = {ONLINE: 2, IDLE: 1, OFFLINE: 0}
+IDLE_SECONDS = 300
+TTL_SECONDS = 45
+REFRESH_SECONDS = 15
+FLUSH_SECONDS = 1.0
+KEY = "charla:presence:{}"
+ACTIVE_KEY = "charla:active:{}"
+EXPIRIES = "charla:presence:expiries"
+TOLD = "_told"  # the field holding what members were last told (process fields are named by process)
+
+
+@dataclass
+class Here:
+    """One user's streams in this process."""
+
+    streams: int = 0
+    active_at: float = 0.0
+    server_ids: set[int] = field(default_factory=set)
+
+
+class PresenceBoard:
+    def __init__(self, broker, redis_url: str | None, origin: str, idle_seconds: float = IDLE_SECONDS):
+        self.broker = broker
+        self.origin = origin
+        self.idle_seconds = idle_seconds
+        self.redis = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url else None
+        self.here: dict[int, Here] = {}
+        self.announced: dict[int, str] = {}  # what others were last told, per user this process announced
+        self.dirty: set[int] = set()
+        self.lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # -- fed by the hub and the activity ping ---------------------------------
+    def opened(self, user_id: int, server_ids: set[int]) -> None:
+        with self.lock:
+            here = self.here.setdefault(user_id, Here())
+            here.streams += 1
+            here.active_at = time.monotonic()
+            here.server_ids |= server_ids
+            self.dirty.add(user_id)
+
+    def closed(self, user_id: int) -> None:
+        with self.lock:
+            here = self.here.get(user_id)
+            if here is not None:
+                here.streams = max(0, here.streams - 1)
+                self.dirty.add(user_id)
+
+    def active(self, user_id: int) -> None:
+        """A tab of the user is in use (the ping reaches any process, not always the stream's)."""
+        with self.lock:
+            here = self.here.get(user_id)
+            if here is not None:
+                here.active_at = time.monotonic()
+            self.dirty.add(user_id)
+        if self.redis is not None:
+            try:
+                self.redis.set(ACTIVE_KEY.format(user_id), "1", ex=int(self.idle_seconds))
+            except redis.RedisError as error:
+                log.warning("Could not record activity in Redis (%s)", error)
+
+    # -- reading ----------------------------------------------------------------
+    def local_state(self, user_id: int, now: float | None = None) -> str:
+        here = self.here.get(user_id)
+        if here is None or here.streams == 0:
+            return OFFLINE
+        now = time.monotonic() if now is None else now
+        return ONLINE if now - here.active_at < self.idle_seconds else IDLE
+
+    def states(self, user_ids) -> dict[int, str]:
+        """Each user's presence as others see it (every process's view, with Redis)."""
+        user_ids = list(dict.fromkeys(user_ids))
+        with self.lock:
+            found = {user_id: self.local_state(user_id) for user_id in user_ids}
+        if self.redis is None or not user_ids:
+            return found
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for user_id in user_ids:
+                pipe.hgetall(KEY.format(user_id))
+                pipe.exists(ACTIVE_KEY.format(user_id))
+            replies = pipe.execute()
+        except redis.RedisError as error:
+            log.warning("Presence from Redis unavailable (%s); showing this process's view", error)
+            return found
+        now = time.time()
+        for index, user_id in enumerate(user_ids):
+            fields, active = replies[2 * index], replies[2 * index + 1]
+            for process, raw in fields.items():
+                if process.decode() == self.origin or process.startswith(b"_"):
+                    continue
+                state, expires = self._parse(raw)
+                if expires > now and state != OFFLINE:
+                    remote = ONLINE if (state == ONLINE or active) else IDLE
+                    if RANK[remote] > RANK[found[user_id]]:
+                        found[user_id] = remote
+            if found[user_id] == IDLE and active:
+                found[user_id] = ONLINE
+        return found
+
+    @staticmethod
+    def _parse(raw: bytes) -> tuple[str, float]:
+        try:
+            value = json.loads(raw)
+            return str(value["s"]), float(value["e"])
+        except (ValueError, KeyError, TypeError):
+            return OFFLINE, 0.0
+
+    # -- the loop ---------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="charla-presence", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        last_refresh = 0.0
+        while True:
+            time.sleep(FLUSH_SECONDS)
+            try:
+                now = time.monotonic()
+                if now - last_refresh >= REFRESH_SECONDS:
+                    last_refresh = now
+                    self.refresh()
+                self.flush()
+            except Exception:
+                log.exception("Presence loop failed; trying again")
+
+    def refresh(self) -> None:
+        """Rewrite this process's fields (and notice who went idle, or whose other process died)."""
+        now = time.monotonic()
+        with self.lock:
+            for user_id, here in list(self.here.items()):
+                if here.streams == 0 and user_id not in self.dirty:
+                    del self.here[user_id]
+                elif self.announced.get(user_id) != self.local_state(user_id, now):
+                    self.dirty.add(user_id)
+            snapshot = {user_id: (self.local_state(user_id, now), sorted(here.server_ids))
+                        for user_id, here in self.here.items() if here.streams}
+        if self.redis is None:
+            return
+        expires = time.time() + TTL_SECONDS
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for user_id, (state, server_ids) in snapshot.items():
+                key = KEY.format(user_id)
+                pipe.hset(key, self.origin, json.dumps({"s": state, "e": expires, "v": server_ids}))
+                pipe.expire(key, TTL_SECONDS * 2)
+                pipe.zadd(EXPIRIES, {str(user_id): expires}, gt=True)
+            pipe.execute()
+            self.sweep()
+        except redis.RedisError as error:
+            log.warning("Could not refresh presence in Redis (%s)", error)
+
+    def sweep(self) -> None:
+        """Users whose every process stopped refreshing (a process died): announce them offline, once."""
+        now = time.time()
+        for raw in self.redis.zrangebyscore(EXPIRIES, "-inf", now, start=0, num=500):
+            user_id = int(raw)
+            fields = self.redis.hgetall(KEY.format(user_id))
+            server_ids: set[int] = set()
+            live = False
+            for process, value in fields.items():
+                if process.startswith(b"_"):
+                    continue
+                state, expires = self._parse(value)
+                with contextlib.suppress(ValueError, TypeError, KeyError):
+                    server_ids.update(int(s) for s in json.loads(value)["v"])
+                if expires > now and state != OFFLINE and process.decode() != self.origin:
+                    live = True
+            if live or self.local_state(user_id) != OFFLINE:
+                continue
+            if self.redis.zrem(EXPIRIES, raw):  # this process won the race: it tells
+                self.redis.delete(KEY.format(user_id))
+                self._announce(user_id, OFFLINE, server_ids)
+
+    def flush(self) -> None:
+        """Announce the users whose state, as others see it, changed since last told."""
+        with self.lock:
+            dirty, self.dirty = self.dirty, set()
+            servers = {user_id: set(self.here[user_id].server_ids) for user_id in dirty if user_id in self.here}
+        if not dirty:
+            return
+        if self.redis is not None:
+            self.refresh_fields(dirty)
+        for user_id, state in self.states(dirty).items():
+            if self.told(user_id) != state and servers.get(user_id):
+                self._announce(user_id, state, servers[user_id])
+
+    def told(self, user_id: int) -> str:
+        """What the members were last told of the user, by any process."""
+        if self.redis is not None:
+            try:
+                value = self.redis.hget(KEY.format(user_id), TOLD)
+                return value.decode() if value else OFFLINE
+            except redis.RedisError:
+                pass
+        return self.announced.get(user_id, OFFLINE)
+
+    def refresh_fields(self, user_ids) -> None:
+        """This process's fields for `user_ids` now (before reading everyone's view)."""
+        expires = time.time() + TTL_SECONDS
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            with self.lock:
+                for user_id in user_ids:
+                    key = KEY.format(user_id)
+                    here = self.here.get(user_id)
+                    if here is None or here.streams == 0:
+                        pipe.hdel(key, self.origin)
+                        continue
+                    pipe.hset(key, self.origin, json.dumps({"s": self.local_state(user_id), "e": expires,
+                                                            "v": sorted(here.server_ids)}))
+                    pipe.expire(key, TTL_SECONDS * 2)
+                    pipe.zadd(EXPIRIES, {str(user_id): expires}, gt=True)
+            pipe.execute()
+        except redis.RedisError as error:
+            log.warning("Could not write presence to Redis (%s)", error)
+
+    def _announce(self, user_id: int, state: str, server_ids) -> None:
+        from app.realtime.broker import Signal
+        self.announced[user_id] = state
+        if state == OFFLINE:
+            self.announced.pop(user_id, None)
+        if self.redis is not None:
+            with contextlib.suppress(redis.RedisError):
+                self.redis.hset(KEY.format(user_id), TOLD, state)
+        self.broker.signal(Signal("presence", sorted(server_ids), user_id, {"user": user_id, "state": state}))

@@ -1,0 +1,24 @@
+"""Typing indicators between two people's tabs: "X is typing…" while they type, gone when the message comes."""
+from playwright.sync_api import expect
+
+from tests.browser.test_chat_flow import create_server, messages, register, unique
+from tests.browser.test_mentions import invite_and_accept
+
+
+def test_the_other_person_sees_who_is_typing_then_the_message(new_context):
+    alice_page, bob_page = new_context().new_page(), new_context().new_page()
+    alice = register(alice_page, unique("alice"))
+    bob = register(bob_page, unique("bob"))
+    server_path = create_server(alice_page, unique("Typing "))
+    invite_and_accept(alice_page, bob_page, bob, server_path)
+    alice_page.goto(server_path)
+    bob_indicator = bob_page.locator("#typing-indicator")
+    expect(bob_indicator).to_have_text("")
+
+    composer = alice_page.locator("#composer-input")
+    composer.press_sequentially("On my way", delay=30)
+    expect(bob_indicator).to_have_text(f"Tester {alice[-4:]} is typing…")
+    expect(alice_page.locator("#typing-indicator")).to_have_text("")  # not told about oneself
+    composer.press("Enter")
+    expect(messages(bob_page).last.locator(".content")).to_have_text("On my way")
+    expect(bob_indicator).to_have_text("")

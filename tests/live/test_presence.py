@@ -1,0 +1,47 @@
+"""Presence on the live stream: a member's first tab makes them online for the others, the last one
+closing makes them offline within a second or two; outsiders hear nothing; nothing is written."""
+import contextlib
+import json
+import time
+
+import httpx
+
+from tests.live.test_typing import events_in_log
+
+
+def next_presence(source, user_id: int, state: str, limit: int = 10) -> dict:
+    for _ in range(limit):
+        frame = source.next_any()
+        if frame.event == "charla:presence":
+            data = json.loads(frame.data)
+            if data["user"] == user_id and data["state"] == state:
+                assert frame.id in ("", None)
+                return data
+    raise AssertionError(f"no presence {state!r} for user {user_id}")
+
+
+def test_first_tab_online_last_tab_offline_members_only(server, users, world):
+    ana, bruno, carla = users["ana"], users["bruno"], users["carla"]
+    before = events_in_log(world)
+    ana_id = world.ids["ana"]
+    with bruno.stream(timeout=10) as watching:
+        with carla.stream(timeout=10):
+            pass  # carla comes and goes: her own presence frames are not bruno's business here
+        with ana.stream(timeout=10), ana.stream(timeout=10):
+            next_presence(watching, ana_id, "online")
+        closed_at = time.monotonic()
+        next_presence(watching, ana_id, "offline")
+        assert time.monotonic() - closed_at < 5
+    assert events_in_log(world) == before
+
+
+def test_an_outsider_hears_no_presence(server, users, world):
+    ana, oscar = users["ana"], users["oscar"]
+    with oscar.stream(timeout=4) as outsider:
+        with ana.stream(timeout=10):
+            time.sleep(1.5)
+        frames = []
+        with contextlib.suppress(httpx.ReadTimeout):  # nothing more came
+            while True:
+                frames.append(outsider.next_any())
+    assert not [f for f in frames if f.event == "charla:presence"]

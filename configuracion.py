@@ -152,6 +152,10 @@ class Config:
     LIVE_MAX_STREAMS_PER_USER = int(os.environ.get("LIVE_MAX_STREAMS_PER_USER", "20"))
     # A user with tabs open but none used for this long shows as idle (app/realtime/presence.py).
     PRESENCE_IDLE_SECONDS = float(os.environ.get("PRESENCE_IDLE_SECONDS", "300"))
+    # With Redis: each process rewrites its part of everyone's presence this often, and a process that
+    # stops (killed, crashed) stops counting after the TTL.
+    PRESENCE_REFRESH_SECONDS = float(os.environ.get("PRESENCE_REFRESH_SECONDS", "15"))
+    PRESENCE_TTL_SECONDS = float(os.environ.get("PRESENCE_TTL_SECONDS", "45"))
     # Streams being set up at once per process (the rest wait, holding no connection): app/realtime/openings.py.
     LIVE_CONCURRENT_OPENINGS = int(os.environ.get("LIVE_CONCURRENT_OPENINGS", "8"))
     PROXY_FIX = env_flag("PROXY_FIX", False)

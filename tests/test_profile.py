@@ -243,6 +243,7 @@ def test_profile_card_shows_shared_servers_and_hides_strangers(client, as_user, 
     card = soup(client.get(f"/users/{cast.owner.id}/card", headers=htmx_headers("div#profile-card")))
     assert card.select_one("h2").text == "Olivia"
     assert card.select_one(".username").text == "@olivia"
+    assert card.select_one(".presence-line").text.strip() == "Offline"  # no tab of hers is open
     assert [a.text for a in card.select(".shared-servers a")] == ["Book Club"]
     assert client.get(f"/users/{cast.outsider.id}/card").status_code == 404
     page = soup(client.get(f"/servers/{cast.server.id}"))

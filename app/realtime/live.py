@@ -20,7 +20,8 @@ class Live:
         url = app.config.get("REDIS_URL")
         self.broker = RedisBroker(self.hub, url) if url else LocalBroker(self.hub)
         self.presence = PresenceBoard(self.broker, url, getattr(self.broker, "origin", "local"),
-                                      app.config["PRESENCE_IDLE_SECONDS"])
+                                      app.config["PRESENCE_IDLE_SECONDS"], app.config["PRESENCE_TTL_SECONDS"],
+                                      app.config["PRESENCE_REFRESH_SECONDS"])
         self.hub.presence = self.presence
 
     def start(self) -> None:

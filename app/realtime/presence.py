@@ -11,8 +11,9 @@ tab in use) is a key with a TTL of IDLE_SECONDS, set by whichever process
 the tab's ping reaches. Without Redis the process's own view is the truth.
 
 Changes go out as ephemeral "presence" signals to the members of the user's
-servers, coalesced: at most one per user per FLUSH_SECONDS, and only when
-the state others see changes. Cost with Redis, per 1,000 users online: 1,000
+servers, coalesced: each FLUSH_SECONDS, one signal per server listing every
+user whose state (as others see it) changed, so a thousand tabs opening at
+once cost each stream one frame, not a thousand. Cost with Redis, per 1,000 users online: 1,000
 hashes and as many activity keys plus one sorted set; about 1,000 / 15 s
 refresh writes (pipelined per process, ~70 commands/s) plus one write per
 activity ping (at most one per user per minute, ~17/s) and one per state change.
@@ -50,10 +51,13 @@ class Here:
 
 
 class PresenceBoard:
-    def __init__(self, broker, redis_url: str | None, origin: str, idle_seconds: float = IDLE_SECONDS):
+    def __init__(self, broker, redis_url: str | None, origin: str, idle_seconds: float = IDLE_SECONDS,
+                 ttl_seconds: float = TTL_SECONDS, refresh_seconds: float = REFRESH_SECONDS):
         self.broker = broker
         self.origin = origin
         self.idle_seconds = idle_seconds
+        self.ttl_seconds = ttl_seconds
+        self.refresh_seconds = refresh_seconds
         self.redis = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url else None
         self.here: dict[int, Here] = {}
         self.announced: dict[int, str] = {}  # what others were last told, per user this process announced
@@ -149,7 +153,7 @@ class PresenceBoard:
             time.sleep(FLUSH_SECONDS)
             try:
                 now = time.monotonic()
-                if now - last_refresh >= REFRESH_SECONDS:
+                if now - last_refresh >= self.refresh_seconds:
                     last_refresh = now
                     self.refresh()
                 self.flush()
@@ -169,13 +173,13 @@ class PresenceBoard:
                         for user_id, here in self.here.items() if here.streams}
         if self.redis is None:
             return
-        expires = time.time() + TTL_SECONDS
+        expires = time.time() + self.ttl_seconds
         try:
             pipe = self.redis.pipeline(transaction=False)
             for user_id, (state, server_ids) in snapshot.items():
                 key = KEY.format(user_id)
                 pipe.hset(key, self.origin, json.dumps({"s": state, "e": expires, "v": server_ids}))
-                pipe.expire(key, TTL_SECONDS * 2)
+                pipe.expire(key, int(self.ttl_seconds * 2) + 1)
                 pipe.zadd(EXPIRIES, {str(user_id): expires}, gt=True)
             pipe.execute()
             self.sweep()
@@ -185,6 +189,8 @@ class PresenceBoard:
     def sweep(self) -> None:
         """Users whose every process stopped refreshing (a process died): announce them offline, once."""
         now = time.time()
+        gone: dict[int, str] = {}
+        servers: dict[int, set[int]] = {}
         for raw in self.redis.zrangebyscore(EXPIRIES, "-inf", now, start=0, num=500):
             user_id = int(raw)
             fields = self.redis.hgetall(KEY.format(user_id))
@@ -200,9 +206,12 @@ class PresenceBoard:
                     live = True
             if live or self.local_state(user_id) != OFFLINE:
                 continue
-            if self.redis.zrem(EXPIRIES, raw):  # this process won the race: it tells
+            told = fields.get(TOLD.encode(), b"").decode()
+            if self.redis.zrem(EXPIRIES, raw):  # this process won the race: it tells (if anyone must be)
                 self.redis.delete(KEY.format(user_id))
-                self._announce(user_id, OFFLINE, server_ids)
+                if told and told != OFFLINE:
+                    gone[user_id], servers[user_id] = OFFLINE, server_ids
+        self._announce(gone, servers)
 
     def flush(self) -> None:
         """Announce the users whose state, as others see it, changed since last told."""
@@ -213,23 +222,28 @@ class PresenceBoard:
             return
         if self.redis is not None:
             self.refresh_fields(dirty)
-        for user_id, state in self.states(dirty).items():
-            if self.told(user_id) != state and servers.get(user_id):
-                self._announce(user_id, state, servers[user_id])
+        told = self.told(dirty)
+        changes = {user_id: state for user_id, state in self.states(dirty).items()
+                   if told[user_id] != state and servers.get(user_id)}
+        self._announce(changes, servers)
 
-    def told(self, user_id: int) -> str:
-        """What the members were last told of the user, by any process."""
+    def told(self, user_ids) -> dict[int, str]:
+        """What the members were last told of each user, by any process."""
+        user_ids = list(user_ids)
         if self.redis is not None:
             try:
-                value = self.redis.hget(KEY.format(user_id), TOLD)
-                return value.decode() if value else OFFLINE
+                pipe = self.redis.pipeline(transaction=False)
+                for user_id in user_ids:
+                    pipe.hget(KEY.format(user_id), TOLD)
+                return {user_id: value.decode() if value else OFFLINE
+                        for user_id, value in zip(user_ids, pipe.execute(), strict=True)}
             except redis.RedisError:
                 pass
-        return self.announced.get(user_id, OFFLINE)
+        return {user_id: self.announced.get(user_id, OFFLINE) for user_id in user_ids}
 
     def refresh_fields(self, user_ids) -> None:
         """This process's fields for `user_ids` now (before reading everyone's view)."""
-        expires = time.time() + TTL_SECONDS
+        expires = time.time() + self.ttl_seconds
         try:
             pipe = self.redis.pipeline(transaction=False)
             with self.lock:
@@ -241,18 +255,31 @@ class PresenceBoard:
                         continue
                     pipe.hset(key, self.origin, json.dumps({"s": self.local_state(user_id), "e": expires,
                                                             "v": sorted(here.server_ids)}))
-                    pipe.expire(key, TTL_SECONDS * 2)
+                    pipe.expire(key, int(self.ttl_seconds * 2) + 1)
                     pipe.zadd(EXPIRIES, {str(user_id): expires}, gt=True)
             pipe.execute()
         except redis.RedisError as error:
             log.warning("Could not write presence to Redis (%s)", error)
 
-    def _announce(self, user_id: int, state: str, server_ids) -> None:
+    def _announce(self, changes: dict[int, str], servers: dict[int, set[int]]) -> None:
+        """One signal per server for all of this pass's changes: a thousand tabs opening at once make
+        one frame per stream, not a thousand."""
         from app.realtime.broker import Signal
-        self.announced[user_id] = state
-        if state == OFFLINE:
-            self.announced.pop(user_id, None)
+        if not changes:
+            return
+        by_server: dict[int, list[dict]] = {}
+        for user_id, state in sorted(changes.items()):
+            if state == OFFLINE:
+                self.announced.pop(user_id, None)
+            else:
+                self.announced[user_id] = state
+            for server_id in servers.get(user_id, ()):
+                by_server.setdefault(server_id, []).append({"user": user_id, "state": state})
         if self.redis is not None:
             with contextlib.suppress(redis.RedisError):
-                self.redis.hset(KEY.format(user_id), TOLD, state)
-        self.broker.signal(Signal("presence", sorted(server_ids), user_id, {"user": user_id, "state": state}))
+                pipe = self.redis.pipeline(transaction=False)
+                for user_id, state in changes.items():
+                    pipe.hset(KEY.format(user_id), TOLD, state)
+                pipe.execute()
+        for server_id, items in sorted(by_server.items()):
+            self.broker.signal(Signal("presence", [server_id], 0, {"changes": items}))

@@ -68,11 +68,17 @@
   document.addEventListener("charla:presence", function (event) {
     var data;
     try { data = JSON.parse(event.detail.data); } catch (error) { return; }
-    var state = ["online", "idle", "offline"].indexOf(data.state) >= 0 ? data.state : "offline";
-    document.querySelectorAll('[data-presence-user="' + Number(data.user) + '"]').forEach(function (dot) {
-      dot.className = "presence presence-" + state;
-      dot.setAttribute("aria-label", config[state] || state);
-      dot.title = config[state] || state;
+    (data.changes || []).forEach(function (change) {
+      var state = ["online", "idle", "offline"].indexOf(change.state) >= 0 ? change.state : "offline";
+      var label = config[state] || state;
+      document.querySelectorAll('[data-presence-user="' + Number(change.user) + '"]').forEach(function (dot) {
+        dot.className = "presence presence-" + state;
+        dot.setAttribute("aria-label", label);
+        dot.title = label;
+      });
+      document.querySelectorAll('[data-presence-text="' + Number(change.user) + '"]').forEach(function (text) {
+        text.textContent = label;
+      });
     });
   });
 

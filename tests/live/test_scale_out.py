@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.live.conftest import Server, User, free_port
+from tests.live.test_presence import next_presence
 
 
 class PrivateRedis:
@@ -173,3 +174,23 @@ def test_typing_crosses_processes_through_redis_without_the_events_table(pair, w
         assert response.status_code == 204
         frame = source.next()
     assert frame.event == "charla:typing" and '"name":"Ana"' in frame.data
+
+
+def test_presence_crosses_processes_and_a_killed_process_stops_counting(live_env, redis_server, world):
+    """Ana's tab is on a process that is killed: Bruno, on the other, sees her offline within the TTL."""
+    url, tmp, _world = live_env
+    env = {"REDIS_URL": redis_server.url, "LIVE_POLL_SECONDS": "60", "PRESENCE_TTL_SECONDS": "3",
+           "PRESENCE_REFRESH_SECONDS": "0.5"}
+    doomed, survivor = Server(url, tmp, **env).start(), Server(url, tmp, **env).start()
+    try:
+        ana, bruno = User(doomed, "ana"), User(survivor, "bruno")
+        with bruno.stream(timeout=15) as watching:
+            with ana.stream(timeout=15):
+                assert next_presence(watching, world.ids["ana"], "online")
+                doomed.process.kill()  # no goodbye: the stream, the process and its presence die together
+                killed_at = time.monotonic()
+            assert next_presence(watching, world.ids["ana"], "offline")
+            assert time.monotonic() - killed_at < 3 + 2  # the TTL, and a sweep
+    finally:
+        doomed.stop()
+        survivor.stop()

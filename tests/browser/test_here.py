@@ -22,3 +22,27 @@ def test_the_other_person_sees_who_is_typing_then_the_message(new_context):
     composer.press("Enter")
     expect(messages(bob_page).last.locator(".content")).to_have_text("On my way")
     expect(bob_indicator).to_have_text("")
+
+
+def test_a_profile_card_shows_presence_and_follows_it_live(new_context):
+    alice_page, bob_context = new_context().new_page(), new_context()
+    bob_page = bob_context.new_page()
+    register(alice_page, unique("alice"))
+    bob = register(bob_page, unique("bob"))
+    server_path = create_server(alice_page, unique("Here "))
+    invite_and_accept(alice_page, bob_page, bob, server_path)
+    alice_page.goto(server_path)
+    bob_page.goto(server_path)
+    bob_page.locator("#composer-input").fill("hello")
+    bob_page.locator("#composer-input").press("Enter")
+    theirs = messages(alice_page).last
+    expect(theirs.locator(".content")).to_have_text("hello")
+
+    # Bob has a tab open: his card says so; when he closes it, the open card follows.
+    theirs.locator(".author").click()
+    line = alice_page.locator("#profile-card .presence-line")
+    expect(line).to_have_text("Online")
+    expect(line.locator(".presence")).to_have_class("presence presence-online")
+    bob_context.close()
+    expect(line).to_have_text("Offline", timeout=10_000)
+    expect(line.locator(".presence")).to_have_attribute("aria-label", "Offline")

@@ -76,6 +76,7 @@ MATRIX = [
     ("invites.decline", "POST", "/invitations/{direct}/decline", dict(anonymous=LOGIN, outsider=303, member=404, author=404, admin=404, owner=404)),
     ("members.role", "POST", "/servers/{server}/members/{author_id}/role", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=422)),
     ("members.suggest", "GET", "/servers/{server}/members/suggest?q=a", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    ("members.sidebar", "GET", "/servers/{server}/members/sidebar", dict(anonymous=LOGIN, outsider=404, member=302, author=302, admin=302, owner=302)),
     ("members.index", "GET", "/servers/{server}/members", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
     # Removing the author: admins and the owner may, members may not; outsiders do not see the server.
     ("members.remove", "POST", "/servers/{server}/members/{author_id}/remove", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),

@@ -86,9 +86,11 @@ def test_preferences_need_the_csrf_token(app, cast):
     assert level_of(cast.member, cast) == "mentions"
 
 
-def test_the_chat_stream_keeps_running_in_the_background_only_with_notifications_on(client, as_user, cast):
+def test_the_chat_stream_keeps_running_in_the_background(client, as_user, cast):
+    """Desktop notifications need it, and presence: a background tab is still here (idle, not offline)."""
     client = as_user(cast.member)
-    assert soup(client.get(f"/servers/{cast.server.id}")).select_one("#live").get("hx-config") is None
+    config = soup(client.get(f"/servers/{cast.server.id}")).select_one("#live")["hx-config"]
+    assert json.loads(config) == {"sse": {"pauseOnBackground": False}}
     client.post("/profile/preferences", data={"theme": "system", "desktop_notifications": "on"})
     config = soup(client.get(f"/servers/{cast.server.id}")).select_one("#live")["hx-config"]
     assert json.loads(config) == {"sse": {"pauseOnBackground": False}}

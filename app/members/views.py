@@ -2,10 +2,12 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.params import int_arg
 from app.responses import render_page_or_fragment, wants_fragment
 from app.services import mentions
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
+from app.templating import presence_of
 
 bp = Blueprint("members", __name__)
 
@@ -50,3 +52,28 @@ def suggest(server_id: int):
     prefix = request.args.get("q", "")
     return render_template("partials/members/suggestions.html", prefix=prefix,
                            users=mentions.suggest(current_user, server_id, prefix))
+
+
+ROLE_GROUPS = ("owner", "admin", "member")
+
+
+@bp.get("/servers/<int:server_id>/members/sidebar")
+def sidebar(server_id: int):
+    """The member sidebar beside the messages (htmx): by role, online first, 100 at a time (?after=<user id>).
+
+    Without JavaScript the channel header links to the members page instead.
+    """
+    after = int_arg("after")
+    membership, rows, next_after = server_service.get_member_page(current_user, server_id, after)
+    if not wants_fragment():
+        return redirect(url_for("members.index", server_id=server_id))
+    states = presence_of(user.id for _m, user in rows)
+    order = {"online": 0, "idle": 1, "offline": 2}
+    groups = []
+    for role in ROLE_GROUPS:
+        people = [(user, states[user.id]) for m, user in rows if m.role == role]
+        people.sort(key=lambda item: order[item[1]])  # stable: by name within each state
+        if people:
+            groups.append((role, people))
+    template = "partials/members/sidebar_page.html" if after is not None else "partials/members/sidebar.html"
+    return render_template(template, server=membership.server, groups=groups, next_after=next_after)

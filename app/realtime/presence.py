@@ -48,6 +48,9 @@ class Here:
     streams: int = 0
     active_at: float = 0.0
     server_ids: set[int] = field(default_factory=set)
+    # A stream closed since the last flush: a page may have shown the user online meanwhile (pages read
+    # the state directly) without any signal saying so, so going offline is announced regardless.
+    left: bool = False
 
 
 class PresenceBoard:
@@ -79,6 +82,7 @@ class PresenceBoard:
             here = self.here.get(user_id)
             if here is not None:
                 here.streams = max(0, here.streams - 1)
+                here.left = True
                 self.dirty.add(user_id)
 
     def active(self, user_id: int) -> None:
@@ -218,13 +222,19 @@ class PresenceBoard:
         with self.lock:
             dirty, self.dirty = self.dirty, set()
             servers = {user_id: set(self.here[user_id].server_ids) for user_id in dirty if user_id in self.here}
+            left = set()
+            for user_id in dirty:
+                here = self.here.get(user_id)
+                if here is not None and here.left:
+                    here.left = False
+                    left.add(user_id)
         if not dirty:
             return
         if self.redis is not None:
             self.refresh_fields(dirty)
         told = self.told(dirty)
         changes = {user_id: state for user_id, state in self.states(dirty).items()
-                   if told[user_id] != state and servers.get(user_id)}
+                   if (told[user_id] != state or (state == OFFLINE and user_id in left)) and servers.get(user_id)}
         self._announce(changes, servers)
 
     def told(self, user_ids) -> dict[int, str]:

@@ -3,7 +3,7 @@ import re
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -216,12 +216,41 @@ MEMBERS_LIST_MAX = 500
 def get_members(user: User, server_id: int) -> tuple[Membership, list[tuple[Membership, User]]]:
     """The viewer's membership and the server's members (owner, admins, then by name)."""
     membership = access_membership(user, server_id)
-    rank = case((Membership.role == ROLE_OWNER, 0), (Membership.role == ROLE_ADMIN, 1), else_=2)
+    rank = member_rank()
     rows = db.session.execute(
         select(Membership, User).join(User, User.id == Membership.user_id)
         .where(Membership.server_id == server_id).order_by(rank, User.display_name, User.id)
         .limit(MEMBERS_LIST_MAX)).all()
     return membership, [(m, u) for m, u in rows]
+
+
+MEMBER_PAGE = 100
+
+
+def member_rank():
+    return case((Membership.role == ROLE_OWNER, 0), (Membership.role == ROLE_ADMIN, 1), else_=2)
+
+
+def get_member_page(user: User, server_id: int, after_user_id: int | None = None,
+                    limit: int = MEMBER_PAGE) -> tuple[Membership, list[tuple[Membership, User]], int | None]:
+    """A page of the server's members (owner, admins, members; by name within each), by key: the page after
+    the member `after_user_id`. Returns the viewer's membership, the page and the key of the next page."""
+    membership = access_membership(user, server_id)
+    rank = member_rank()
+    query = (select(Membership, User).join(User, User.id == Membership.user_id)
+             .where(Membership.server_id == server_id).order_by(rank, User.display_name, User.id).limit(limit + 1))
+    if after_user_id is not None:
+        last = db.session.execute(select(rank, User.display_name, User.id).join(User, User.id == Membership.user_id)
+                                  .where(Membership.server_id == server_id,
+                                         Membership.user_id == after_user_id)).first()
+        if last is None:  # they left meanwhile: start over rather than guess
+            return membership, [], None
+        last_rank, last_name, last_id = last
+        query = query.where(or_(rank > last_rank,
+                                and_(rank == last_rank, User.display_name > last_name),
+                                and_(rank == last_rank, User.display_name == last_name, User.id > last_id)))
+    rows = [(m, u) for m, u in db.session.execute(query).all()]
+    return membership, rows[:limit], rows[limit - 1][1].id if len(rows) > limit else None
 
 
 def can_remove(actor: Membership, target: Membership) -> bool:

@@ -82,6 +82,27 @@
     });
   });
 
+  // The member sidebar: the header's toggle opens it (htmx fetches it), a second press or its close button hides it.
+  function closeSidebar() {
+    var sidebar = document.getElementById("member-sidebar");
+    if (sidebar) { sidebar.hidden = true; sidebar.replaceChildren(); }
+    var toggle = document.querySelector("[data-members-toggle]");
+    if (toggle) { toggle.setAttribute("aria-expanded", "false"); toggle.focus(); }
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-sidebar]")) { closeSidebar(); return; }
+    var toggle = event.target.closest("[data-members-toggle]");
+    var sidebar = document.getElementById("member-sidebar");
+    if (toggle && sidebar && !sidebar.hidden) { event.preventDefault(); event.stopImmediatePropagation(); closeSidebar(); }
+  }, true);
+  document.addEventListener("htmx:after:swap", function () {
+    var sidebar = document.getElementById("member-sidebar");
+    var toggle = document.querySelector("[data-members-toggle]");
+    if (sidebar && toggle) toggle.setAttribute("aria-expanded", sidebar.hidden ? "false" : "true");
+    var header = document.querySelector("#messages-column .channel-header");
+    if (sidebar && header && !sidebar.hidden) sidebar.style.top = header.offsetHeight + "px";
+  });
+
   var lastActive = 0;
   function inUse() {
     var now = Date.now();

@@ -46,3 +46,28 @@ def test_a_profile_card_shows_presence_and_follows_it_live(new_context):
     bob_context.close()
     expect(line).to_have_text("Offline", timeout=10_000)
     expect(line.locator(".presence")).to_have_attribute("aria-label", "Offline")
+
+
+def test_the_member_sidebar_lists_people_by_role_with_presence(new_context):
+    alice_page, bob_page = new_context().new_page(), new_context().new_page()
+    register(alice_page, unique("alice"))
+    bob = register(bob_page, unique("bob"))
+    server_path = create_server(alice_page, unique("Sidebar "))
+    invite_and_accept(alice_page, bob_page, bob, server_path)
+    alice_page.goto(server_path)
+    bob_page.goto(server_path)
+
+    toggle = alice_page.locator("[data-members-toggle]")
+    toggle.click()
+    sidebar = alice_page.locator("#member-sidebar")
+    expect(sidebar).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(sidebar.locator(".member-group")).to_have_text(["Owner", "Members"])
+    bob_row = sidebar.locator(".member-row", has_text=f"Tester {bob[-4:]}")
+    expect(bob_row.locator(".presence")).to_have_attribute("aria-label", "Online")
+    # The messages stay beside it, not under it.
+    box, list_box = sidebar.bounding_box(), alice_page.locator("#message-scroller").bounding_box()
+    assert list_box["x"] + list_box["width"] <= box["x"] + 1
+    toggle.click()
+    expect(sidebar).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")

@@ -84,6 +84,17 @@ class User(UserMixin, db.Model):
     theme: Mapped[str] = mapped_column(String(8), default="system", server_default="system")
     # Desktop notifications (the browser's permission is asked only when this is turned on).
     desktop_notifications: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Shown to others as offline whatever their tabs do (services/status.py).
+    invisible: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # A few words beside the name ("On holiday"), until status_expires_at (None: until changed).
+    status_text: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    status_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def current_status(self, now: datetime | None = None) -> str:
+        """The custom status text, if it has not expired."""
+        if not self.status_text or (self.status_expires_at and self.status_expires_at <= (now or utcnow())):
+            return ""
+        return self.status_text
 
     # The signed-in session this request came with (set by app.services.sessions; not a column).
     current_session = None

@@ -89,6 +89,7 @@ MATRIX = [
     ("profile.preferences", "POST", "/profile/preferences", dict(anonymous=LOGIN, outsider=400, member=400, author=400, admin=400, owner=400)),
     ("profile.edit", "GET", "/profile", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("profile.personal", "POST", "/profile/personal", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("profile.status", "POST", "/profile/status", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("profile.avatar", "POST", "/profile/avatar", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
     ("profile.remove_avatar", "POST", "/profile/avatar/remove", dict(anonymous=LOGIN, outsider=303, member=303, author=303, admin=303, owner=303)),
     ("profile.email", "POST", "/profile/email", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),

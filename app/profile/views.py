@@ -9,9 +9,11 @@ from flask_login import current_user, logout_user
 from app.browser import safe_next
 from app.errors import render_error
 from app.extensions import limiter
+from app.realtime.live import get_live
 from app.responses import redirect_to, render_page_or_fragment, wants_fragment
 from app.services import avatars, offload, profiles, sessions
 from app.services import preferences as preference_service
+from app.services import status as status_service
 from app.services.errors import ValidationFailed
 
 bp = Blueprint("profile", __name__)
@@ -65,6 +67,18 @@ def preferences():
     """Save the theme and whether desktop notifications are on."""
     preference_service.update_preferences(current_user, request.form)
     return render_section("preferences", saved=True)
+
+
+@bp.post("/profile/status")
+def status():
+    """Invisible or not, and a custom status: others' tabs are told at once."""
+    try:
+        status_service.set_status(current_user, request.form)
+    except ValidationFailed as failed:
+        return render_section("status", failed.errors, status=422)
+    get_live().presence.set_invisible(current_user.id, current_user.invisible,
+                                      set(profiles.get_user_servers_ids(current_user.id)))
+    return render_section("status", saved=True)
 
 
 @bp.post("/profile/avatar")

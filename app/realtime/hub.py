@@ -112,7 +112,7 @@ class Hub:
     # -- streams -------------------------------------------------------------
     def subscribe(self, user_id: int, load_server_ids, locale: str, maxsize: int,
                   session_id: int | None = None,
-                  kind: type[BaseSubscriber] = Subscriber) -> tuple[BaseSubscriber, int]:
+                  kind: type[BaseSubscriber] = Subscriber, invisible: bool = False) -> tuple[BaseSubscriber, int]:
         """Register a stream; returns it with the last event id already dispatched.
 
         Every event after that id reaches the subscriber's queue, so the
@@ -133,7 +133,7 @@ class Hub:
                 for server_id in subscriber.server_ids:
                     self.by_server[server_id].add(subscriber)
                 if self.presence is not None:
-                    self.presence.opened(user_id, subscriber.server_ids)
+                    self.presence.opened(user_id, subscriber.server_ids, invisible)
                 return subscriber, self.cursor
         raise AssertionError("unreachable: the last attempt always subscribes")
 

@@ -37,6 +37,7 @@ REFRESH_SECONDS = 15
 FLUSH_SECONDS = 1.0
 KEY = "charla:presence:{}"
 ACTIVE_KEY = "charla:active:{}"
+INVISIBLE_KEY = "charla:invisible:{}"
 EXPIRIES = "charla:presence:expiries"
 TOLD = "_told"  # the field holding what members were last told (process fields are named by process)
 
@@ -48,6 +49,7 @@ class Here:
     streams: int = 0
     active_at: float = 0.0
     server_ids: set[int] = field(default_factory=set)
+    invisible: bool = False
     # A stream closed since the last flush: a page may have shown the user online meanwhile (pages read
     # the state directly) without any signal saying so, so going offline is announced regardless.
     left: bool = False
@@ -65,13 +67,15 @@ class PresenceBoard:
         self.here: dict[int, Here] = {}
         self.announced: dict[int, str] = {}  # what others were last told, per user this process announced
         self.dirty: set[int] = set()
+        self.choice_servers: dict[int, set[int]] = {}  # users who changed their visibility: whom to tell
         self.lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     # -- fed by the hub and the activity ping ---------------------------------
-    def opened(self, user_id: int, server_ids: set[int]) -> None:
+    def opened(self, user_id: int, server_ids: set[int], invisible: bool = False) -> None:
         with self.lock:
             here = self.here.setdefault(user_id, Here())
+            here.invisible = invisible
             here.streams += 1
             here.active_at = time.monotonic()
             here.server_ids |= server_ids
@@ -84,6 +88,23 @@ class PresenceBoard:
                 here.streams = max(0, here.streams - 1)
                 here.left = True
                 self.dirty.add(user_id)
+
+    def set_invisible(self, user_id: int, invisible: bool, server_ids: set[int]) -> None:
+        """The user chose to be shown offline (or not any more): every process reads it from Redis."""
+        with self.lock:
+            here = self.here.get(user_id)
+            if here is not None:
+                here.invisible = invisible
+            self.choice_servers[user_id] = set(server_ids)
+            self.dirty.add(user_id)
+        if self.redis is not None:
+            try:
+                if invisible:
+                    self.redis.set(INVISIBLE_KEY.format(user_id), "1")
+                else:
+                    self.redis.delete(INVISIBLE_KEY.format(user_id))
+            except redis.RedisError as error:
+                log.warning("Could not record invisibility in Redis (%s)", error)
 
     def active(self, user_id: int) -> None:
         """A tab of the user is in use (the ping reaches any process, not always the stream's)."""
@@ -101,7 +122,7 @@ class PresenceBoard:
     # -- reading ----------------------------------------------------------------
     def local_state(self, user_id: int, now: float | None = None) -> str:
         here = self.here.get(user_id)
-        if here is None or here.streams == 0:
+        if here is None or here.streams == 0 or here.invisible:
             return OFFLINE
         now = time.monotonic() if now is None else now
         return ONLINE if now - here.active_at < self.idle_seconds else IDLE
@@ -118,13 +139,17 @@ class PresenceBoard:
             for user_id in user_ids:
                 pipe.hgetall(KEY.format(user_id))
                 pipe.exists(ACTIVE_KEY.format(user_id))
+                pipe.exists(INVISIBLE_KEY.format(user_id))
             replies = pipe.execute()
         except redis.RedisError as error:
             log.warning("Presence from Redis unavailable (%s); showing this process's view", error)
             return found
         now = time.time()
         for index, user_id in enumerate(user_ids):
-            fields, active = replies[2 * index], replies[2 * index + 1]
+            fields, active, invisible = replies[3 * index:3 * index + 3]
+            if invisible:
+                found[user_id] = OFFLINE
+                continue
             for process, raw in fields.items():
                 if process.decode() == self.origin or process.startswith(b"_"):
                     continue
@@ -222,6 +247,9 @@ class PresenceBoard:
         with self.lock:
             dirty, self.dirty = self.dirty, set()
             servers = {user_id: set(self.here[user_id].server_ids) for user_id in dirty if user_id in self.here}
+            for user_id, server_ids in self.choice_servers.items():
+                servers.setdefault(user_id, set()).update(server_ids)
+            self.choice_servers.clear()
             left = set()
             for user_id in dirty:
                 here = self.here.get(user_id)

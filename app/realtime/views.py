@@ -47,7 +47,7 @@ def replay(user_id: int, server_ids: set[int], after: int, until: int) -> list[E
 def stream():
     """text/event-stream of every change this user may see."""
     live = get_live()
-    user_id, session_id = current_user.id, current_user.current_session.id
+    user_id, session_id, invisible = current_user.id, current_user.current_session.id, current_user.invisible
     config = current_app.config
     if live.hub.stream_count(user_id) >= config["LIVE_MAX_STREAMS_PER_USER"]:
         return render_error(429)
@@ -64,7 +64,8 @@ def stream():
     sock = client_socket(request.environ)  # None: this server keeps the socket; the stream is a generator
     subscriber, cursor = live.hub.subscribe(user_id, load_server_ids, locale, config["LIVE_QUEUE_SIZE"],
                                             session_id,
-                                            kind=Subscriber if sock is None else SocketSubscriber)
+                                            kind=Subscriber if sock is None else SocketSubscriber,
+                                            invisible=invisible)
     heartbeat = config["LIVE_HEARTBEAT_SECONDS"]
     try:
         opening = [f"retry: {RETRY_MS}\n: charla stream\n\n"]

@@ -46,3 +46,25 @@ def test_an_outsider_hears_no_presence(server, users, world):
                 frames.append(outsider.next_any())
     heard = [change["user"] for f in frames if f.event == "charla:presence" for change in json.loads(f.data)["changes"]]
     assert world.ids["ana"] not in heard  # (his own tabs may hear about himself)
+
+
+def test_an_invisible_member_shows_offline_and_coming_back_is_announced(server, users, world):
+    bruno, carla = users["bruno"], users["carla"]
+    carla_id = world.ids["carla"]
+
+    def set_visibility(value: str) -> None:
+        response = carla.http.post("/profile/status", data={"visibility": value, "status_text": ""},
+                                   headers=carla.htmx())
+        assert response.status_code == 200
+
+    set_visibility("invisible")
+    try:
+        with bruno.stream(timeout=10) as watching, carla.stream(timeout=10):
+            card = bruno.page(f"/users/{carla_id}/card")
+            assert 'data-presence-text="%d">Offline' % carla_id in card
+            set_visibility("auto")
+            next_presence(watching, carla_id, "online")
+            set_visibility("invisible")
+            next_presence(watching, carla_id, "offline")
+    finally:
+        set_visibility("auto")

@@ -61,7 +61,7 @@ def test_an_invisible_member_shows_offline_and_coming_back_is_announced(server, 
     try:
         with bruno.stream(timeout=10) as watching, carla.stream(timeout=10):
             card = bruno.page(f"/users/{carla_id}/card")
-            assert 'data-presence-text="%d">Offline' % carla_id in card
+            assert f'data-presence-text="{carla_id}">Offline' in card
             set_visibility("auto")
             next_presence(watching, carla_id, "online")
             set_visibility("invisible")

@@ -159,9 +159,9 @@ def post_message(server_id: int, channel_id: int):
     """Post a message, perhaps with files; htmx gets the message, a plain form goes back to the channel."""
     files = []
     try:
-        message_service.access_channel(current_user, server_id, channel_id)  # outsiders upload nothing
         chosen = attachment_service.chosen_files(request.files.getlist("files"))
         if chosen:
+            message_service.access_channel(current_user, server_id, channel_id)  # outsiders upload nothing
             with limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"],
                                key_func=rate_limits.per_user("uploads"), error_message=rate_limits.uploads_refused):
                 files = attachment_service.receive(current_user, chosen, request.form.getlist("alt"))

@@ -27,9 +27,12 @@ from dataclasses import dataclass, field
 
 import redis
 
+from app.realtime.broker import Signal
+
 log = logging.getLogger(__name__)
 
 ONLINE, IDLE, OFFLINE = "online", "idle", "offline"
+PRESENCE = "presence"  # the signal's kind: tabs get it as the event "charla:presence"
 RANK = {ONLINE: 2, IDLE: 1, OFFLINE: 0}
 IDLE_SECONDS = 300
 TTL_SECONDS = 45
@@ -206,10 +209,7 @@ class PresenceBoard:
         try:
             pipe = self.redis.pipeline(transaction=False)
             for user_id, (state, server_ids) in snapshot.items():
-                key = KEY.format(user_id)
-                pipe.hset(key, self.origin, json.dumps({"s": state, "e": expires, "v": server_ids}))
-                pipe.expire(key, int(self.ttl_seconds * 2) + 1)
-                pipe.zadd(EXPIRIES, {str(user_id): expires}, gt=True)
+                self._write_field(pipe, user_id, state, server_ids, expires)
             pipe.execute()
             self.sweep()
         except redis.RedisError as error:
@@ -291,18 +291,21 @@ class PresenceBoard:
                     if here is None or here.streams == 0:
                         pipe.hdel(key, self.origin)
                         continue
-                    pipe.hset(key, self.origin, json.dumps({"s": self.local_state(user_id), "e": expires,
-                                                            "v": sorted(here.server_ids)}))
-                    pipe.expire(key, int(self.ttl_seconds * 2) + 1)
-                    pipe.zadd(EXPIRIES, {str(user_id): expires}, gt=True)
+                    self._write_field(pipe, user_id, self.local_state(user_id), sorted(here.server_ids), expires)
             pipe.execute()
         except redis.RedisError as error:
             log.warning("Could not write presence to Redis (%s)", error)
 
+    def _write_field(self, pipe, user_id: int, state: str, server_ids: list[int], expires: float) -> None:
+        """This process's view of one user, expiring with it; the user's key outlives its fields a little."""
+        key = KEY.format(user_id)
+        pipe.hset(key, self.origin, json.dumps({"s": state, "e": expires, "v": server_ids}))
+        pipe.expire(key, int(self.ttl_seconds * 2) + 1)
+        pipe.zadd(EXPIRIES, {str(user_id): expires}, gt=True)
+
     def _announce(self, changes: dict[int, str], servers: dict[int, set[int]]) -> None:
         """One signal per server for all of this pass's changes: a thousand tabs opening at once make
         one frame per stream, not a thousand."""
-        from app.realtime.broker import Signal
         if not changes:
             return
         by_server: dict[int, list[dict]] = {}
@@ -320,4 +323,4 @@ class PresenceBoard:
                     pipe.hset(KEY.format(user_id), TOLD, state)
                 pipe.execute()
         for server_id, items in sorted(by_server.items()):
-            self.broker.signal(Signal("presence", [server_id], 0, {"changes": items}))
+            self.broker.signal(Signal(PRESENCE, [server_id], 0, {"changes": items}))

@@ -13,10 +13,8 @@ from app.realtime.live import get_live
 from app.services import messages as message_service
 
 TYPING = "typing"
-PRESENCE = "presence"
-# How long "X is typing" shows without a new signal; the composer repeats it every TYPING_EVERY seconds.
+# How long "X is typing" shows without a new signal (the composer repeats it every 3 s: static/js/here.js).
 TYPING_SECONDS = 6
-TYPING_EVERY = 3
 
 
 def announce_typing(server_id: int, channel_id: int) -> None:

@@ -9,9 +9,7 @@ metadata (EXIF, GPS, comments) and no trailing bytes survive. Decoding and
 encoding run in a worker thread (see offload), never in the request loop.
 """
 import io
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
 from flask import current_app
@@ -20,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.services import offload
 from app.services.errors import ValidationFailed
+from app.services.storage import write_atomically
 
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 SIZES = (256, 64)
@@ -109,20 +108,6 @@ def render_avatar(data: bytes, folder: Path) -> str:
     for size, content in renders.items():
         write_atomically(folder / file_name(key, size), content)
     return key
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never half a file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def remove_avatar_files(key: str | None) -> None:

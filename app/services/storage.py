@@ -6,6 +6,7 @@ backend: "local" (a folder, nothing to install) or "s3" (storage_s3, for
 several hosts sharing one bucket).
 """
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -13,7 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, send_file
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then rename: never half a file."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 class StorageFull(Exception):
@@ -67,18 +82,9 @@ class LocalStorage(Storage):
         path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, data)
         except OSError as error:
-            if error.errno in (28, 122):  # ENOSPC, EDQUOT
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise StorageFull() from error
             raise
 
@@ -102,8 +108,6 @@ class LocalStorage(Storage):
                                  datetime.fromtimestamp(stat.st_mtime, UTC))
 
     def serve(self, key: str, content_type: str, disposition: str, cache_seconds: int):
-        from flask import Response, send_file
-
         headers = {"Content-Disposition": disposition,
                    "Cache-Control": f"private, max-age={cache_seconds}"}
         if self.accel_prefix:

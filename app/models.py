@@ -89,6 +89,8 @@ class User(UserMixin, db.Model):
     # A few words beside the name ("On holiday"), until status_expires_at (None: until changed).
     status_text: Mapped[str] = mapped_column(String(128), default="", server_default="")
     status_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who may start a direct message with this user: "members" (of a server they share) or "nobody".
+    dm_policy: Mapped[str] = mapped_column(String(8), default="members", server_default="members")
 
     def current_status(self, now: datetime | None = None) -> str:
         """The custom status text, if it has not expired."""
@@ -145,9 +147,18 @@ class UserSession(db.Model):
     secret = None
 
 
+SERVER_KIND, DM_KIND = "server", "dm"
+
+
 class Server(db.Model):
+    """A community with channels, or (kind "dm") a direct conversation: one channel, its people the members.
+
+    Direct messages reuse messages, events, read marks and notifications; the
+    rules that differ live in app.services.direct.
+    """
+
     __tablename__ = "servers"
-    __table_args__ = (NO_REUSE,)
+    __table_args__ = (UniqueConstraint("dm_key", name="uq_servers_dm_key"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -160,6 +171,13 @@ class Server(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # How long after sending an author may still edit a message (None: always).
     edit_window_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(8), default=SERVER_KIND, server_default=SERVER_KIND)
+    # A one-to-one conversation's two user ids ("3:17"): there is only ever one per pair.
+    dm_key: Mapped[str | None] = mapped_column(String(48), nullable=True)
+
+    @property
+    def is_dm(self) -> bool:
+        return self.kind == DM_KIND
 
     @property
     def initials(self) -> str:

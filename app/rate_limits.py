@@ -19,6 +19,7 @@ LOGIN_PER_ADDRESS = "20/minute;100/hour"
 LOGIN_PER_ACCOUNT_AND_ADDRESS = "10/minute;50/hour"
 LOGIN_PER_ACCOUNT = "100/hour"
 SERVER_CREATION = "5/minute;20/day"
+CONVERSATION_CREATION = "20/minute;200/day"  # opening an existing conversation counts too
 REACTIONS = "30/minute;600/hour"
 INVITATIONS = "10/minute;100/day"  # links and invitations by username together
 

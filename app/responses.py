@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import htmx
 
-CHAT_PAGES = {"chat.home", "chat.server", "chat.channel"}
+CHAT_PAGES = {"chat.home", "chat.server", "chat.channel", "chat.direct_home"}
 VARY = {"Vary": "HX-Request, HX-Request-Type, HX-Target"}
 
 

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
-from app.models import Message, Server, utcnow
+from app.models import Channel, Message, Server, utcnow
 from app.services import messages as message_service
 from tests.attachment_files import png
 from tests.conftest import log_in
@@ -104,6 +104,32 @@ MATRIX = [
     ("switcher.index", "GET", "/switch?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("switcher.shortcuts", "GET", "/keyboard", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     # The author's message from before the server's one-hour edit window: editing it is refused, deleting it is not.
+    # Direct messages: {dm} is a group of the member, the author and the owner (not the admin); {pair} is the
+    # member and the author alone. A conversation has no administration: those endpoints do not know it.
+    ("chat.direct_home", "GET", "/dms", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.open_direct", "POST", "/dms", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("chat.leave_direct", "POST", "/dms/{dm}/leave", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=404, owner=303)),
+    ("chat.leave_direct", "POST", "/dms/{pair}/leave", dict(anonymous=LOGIN, outsider=404, member=409, author=409, admin=404, owner=404)),
+    ("chat.leave_direct", "POST", "/dms/{server}/leave", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.server", "GET", "/servers/{dm}", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=404, owner=200)),
+    ("chat.channel", "GET", "/servers/{dm}/channels/{dm_channel}", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=404, owner=200)),
+    ("chat.post_message", "POST", "/servers/{dm}/channels/{dm_channel}/messages", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=404, owner=422)),
+    ("live.typing", "POST", "/servers/{dm}/channels/{dm_channel}/typing", dict(anonymous=LOGIN, outsider=404, member=204, author=204, admin=404, owner=204)),
+    ("members.sidebar", "GET", "/servers/{dm}/members/sidebar", dict(anonymous=LOGIN, outsider=404, member=302, author=302, admin=404, owner=302)),
+    ("chat.leave_server", "POST", "/servers/{dm}/leave", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.delete_server", "POST", "/servers/{dm}/delete", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.server_settings", "GET", "/servers/{dm}/settings", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.server_settings", "POST", "/servers/{dm}/settings", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.new_channel", "GET", "/servers/{dm}/channels/new", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.create_channel", "POST", "/servers/{dm}/channels", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.edit_channel", "POST", "/servers/{dm}/channels/{dm_channel}/edit", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.delete_channel", "POST", "/servers/{dm}/channels/{dm_channel}/delete", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("invites.manage", "GET", "/servers/{dm}/invites", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("invites.create", "POST", "/servers/{dm}/invites", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("invites.invite", "POST", "/servers/{dm}/invitations", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("members.remove", "POST", "/servers/{dm}/members/{author_id}/remove", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("members.role", "POST", "/servers/{dm}/members/{author_id}/role", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("explore.join", "POST", "/servers/{dm}/join", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=404, owner=303)),
     ("chat.edit_message", "GET", "/messages/{late_message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=403)),
     ("chat.edit_message", "POST", "/messages/{late_message}/edit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=403)),
     ("chat.delete_message", "POST", "/messages/{late_message}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=303, admin=403, owner=403)),
@@ -136,13 +162,18 @@ def setting(cast, local_storage):
     direct = invitations.invite_user(cast.owner, cast.server.id, cast.outsider.username)
     from app.models import Notification
     notification = db.session.scalar(db.select(Notification).where(Notification.user_id == cast.outsider.id))
+    from app.services import direct as direct_service
+    group = direct_service.open_conversation(cast.member, f"{author.username}, {cast.owner.username}")
+    pair = direct_service.open_conversation(cast.member, author.username)
+    dm_channel = db.session.scalar(db.select(Channel.id).where(Channel.server_id == group.id))
     users = {"outsider": cast.outsider, "member": cast.member, "author": author, "admin": cast.admin,
              "owner": cast.owner}
     ids = {"server": cast.server.id, "channel": cast.channel.id, "message": message.id, "author_id": author.id,
            "avatar": "0" * 32 + "-64.webp", "invite": invitation.id, "code": invitation.code,
            "direct": direct.id, "late_message": late_message.id, "notification": notification.id,
            "session": sessions.start_session(cast.owner, "another browser", "127.0.0.2").id,
-           "attachment": attachment.id, "image": image.id}
+           "attachment": attachment.id, "image": image.id, "dm": group.id, "pair": pair.id,
+           "dm_channel": dm_channel}
     return users, ids
 
 

@@ -13,6 +13,7 @@ from app.extensions import htmx, limiter
 from app.params import int_arg
 from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
 from app.services import attachments as attachment_service
+from app.services import direct
 from app.services import messages as message_service
 from app.services import notifications as notification_service
 from app.services import offload, reads, replies
@@ -24,11 +25,12 @@ bp = Blueprint("chat", __name__)
 
 
 def load_workspace(server_id: int | None = None, channel_id: int | None = None,
-                   before: int | None = None, *, mark_read: bool = True) -> dict:
+                   before: int | None = None, *, mark_read: bool = True, dm_home: bool = False) -> dict:
     """Everything the three columns show, in a constant number of queries.
 
     Opening a channel reads it; a page re-shown after a failed POST passes
-    `mark_read=False`, so the failure writes nothing.
+    `mark_read=False`, so the failure writes nothing. In a direct conversation
+    (or on the `dm_home` page) the middle column lists the conversations.
     """
     context = {"server": None, "membership": None, "channels": [], "channel": None, "history": None,
                "live_cursor": get_cursor(), "viewing_older": before is not None}
@@ -37,6 +39,9 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
         channels = server_service.get_channels(server_id)
         channel = server_service.pick_channel(channels, channel_id)
         context.update(server=membership.server, membership=membership, channels=channels, channel=channel)
+        if membership.server.is_dm:
+            context["people"] = direct.get_people(current_user, membership.server)
+            dm_home = True
         if channel is not None:
             history = message_service.get_history(channel.id, before=before,
                                                   limit=current_app.config["MESSAGES_PAGE_SIZE"])
@@ -44,6 +49,8 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
             if mark_read and before is None and history.messages:
                 # Opening a channel reads it (up to what is shown).
                 reads.mark_read(current_user, channel, history.messages[-1].id, checked=True)
+    if dm_home:
+        context["conversations"] = direct.get_conversations(current_user)
     # Read after marking, so the open channel is not shown unread.
     context.update(servers=server_service.get_user_servers(current_user),
                    reads=reads.get_read_state(current_user.id),

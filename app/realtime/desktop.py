@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Channel, Event, Message, User
 from app.services import notifications
 
-NOTICE_KINDS = (notifications.MENTION, notifications.REPLY, notifications.INVITATION)
+NOTICE_KINDS = (notifications.MENTION, notifications.REPLY, notifications.INVITATION, notifications.DIRECT_MESSAGE)
 BODY_MAX = 140
 
 
@@ -30,7 +30,7 @@ def load_notice(event: Event) -> dict | None:
         return None
     actor = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
     message = db.session.get(Message, event.payload["message_id"]) if event.payload.get("message_id") else None
-    if kind in (notifications.MENTION, notifications.REPLY) and message is None:
+    if kind != notifications.INVITATION and message is None:
         return None  # deleted meanwhile: nothing to open
     return {"kind": kind, "actor": actor.display_name if actor else "?", "server": event.payload.get("server_name", ""),
             "channel": event.payload.get("channel_name", ""), "message_id": message.id if message else None,
@@ -50,6 +50,10 @@ def notice_for(view, notice: dict) -> str:
                                   channel=notice["channel"], server=notice["server"]),
                                 excerpt(notice["content"]), url_for("chat.message", message_id=notice["message_id"]),
                                 f"reply-{notice['message_id']}")
+        if notice["kind"] == notifications.DIRECT_MESSAGE:
+            return view.desktop(_("%(who)s sent you a direct message.", who=notice["actor"]),
+                                excerpt(notice["content"] or _("Sent files")),
+                                url_for("chat.message", message_id=notice["message_id"]), f"dm-{notice['message_id']}")
         return view.desktop(_("%(who)s invited you to %(server)s.", who=notice["actor"], server=notice["server"]),
                             "", url_for("notifications.index"), f"invitation-{view.event.id}")
 

@@ -165,17 +165,24 @@ class MessageHandler(Handler):
     def load(self, event):
         message = db.session.scalar(select(Message).options(*displayed())
                                     .where(Message.id == event.payload.get("message_id")))
-        grouped, mentioned, notified_of_all, channel = False, {}, set(), None
+        grouped, mentioned, notified_of_all, channel, dm = False, {}, set(), None, False
         if message is not None and event.kind == kinds.MESSAGE_CREATED:
             grouped = continues_group(get_previous(message), message)
+            server = db.session.get(Server, event.server_id)
+            dm = server is not None and server.is_dm
             # At most mentions.MAX_MENTIONS readers, one query each.
             mentioned = {m.user_id: reads.get_read_state(m.user_id, event.server_id) for m in message.mentions}
-            # Mentioned members hear of it through their notification (desktop.notice_for).
-            notified_of_all = preferences.get_notified_of_all(event.server_id) - set(mentioned) - {message.author_id}
+            for state in mentioned.values():
+                state.dms = reads.Mark(True, None) if dm else None
+            # Mentioned members hear of it through their notification (desktop.notice_for), and so does
+            # everyone in a direct conversation.
+            if not dm:
+                notified_of_all = (preferences.get_notified_of_all(event.server_id) - set(mentioned)
+                                   - {message.author_id})
             if notified_of_all:
                 channel = db.session.get(Channel, message.channel_id)
         return {"message": message, "grouped": grouped, "mentioned": mentioned,
-                "notified_of_all": notified_of_all, "channel": channel}
+                "notified_of_all": notified_of_all, "channel": channel, "dm": dm}
 
     def render(self, view):
         message, created = view.loaded["message"], view.event.kind == kinds.MESSAGE_CREATED
@@ -184,7 +191,7 @@ class MessageHandler(Handler):
         unread_state = None
         if created and view.viewer_id != message.author_id:
             unread_state = view.loaded["mentioned"].get(view.viewer_id) or reads.ReadState.new_message(
-                view.event.server_id, message.channel_id)
+                view.event.server_id, message.channel_id, view.loaded["dm"])
         frame = view.template("partials/live/message.html", message=message, grouped=view.loaded["grouped"],
                               viewer_id=view.viewer_id, created=created, unread_state=unread_state)
         if created and view.viewer_id in view.loaded["notified_of_all"]:
@@ -217,6 +224,9 @@ class MessageDeletedHandler(Handler):
 @handles(kinds.READ_UPDATED)
 class ReadHandler(Handler):
     def load(self, event):
+        server = db.session.get(Server, event.payload["read_server_id"])
+        if server is not None and server.is_dm:  # the "Direct messages" entry sums every conversation
+            return {"state": reads.get_read_state(event.user_id, dms_only=True)}
         return {"state": reads.get_read_state(event.user_id, event.payload["read_server_id"])}
 
     def render(self, view):
@@ -318,7 +328,10 @@ class MembershipHandler(Handler):
         if event.user_id == view.viewer_id and event.kind == kinds.MEMBER_LEFT:
             return server_removed(view)
         if event.user_id == view.viewer_id:
-            return view.rules(SERVERS_CHANGED, {"refresh": ["#servers-column"]})
+            # A new conversation also shows in the list of conversations, where that is open.
+            return view.rules(SERVERS_CHANGED, {"when": "#conversation-list", "refresh": ["#servers-column",
+                                                                                      "#channels-column"]},
+                              {"refresh": ["#servers-column"]})
         server = view.loaded["server"]
         if server is None:
             return view.frame()

@@ -53,7 +53,7 @@ def check_link_options(data) -> tuple[timedelta | None, int | None]:
 
 def create_link(user: User, server_id: int, data) -> Invitation:
     """Any member may invite; the link joins people to the server."""
-    server_service.access_membership(user, server_id)
+    server_service.access_community(user, server_id)
     lifetime, max_uses = check_link_options(data)
     invitation = Invitation(server_id=server_id, inviter_id=user.id, code=new_code(),
                             expires_at=utcnow() + lifetime if lifetime else None, max_uses=max_uses)
@@ -64,7 +64,7 @@ def create_link(user: User, server_id: int, data) -> Invitation:
 
 def list_links(user: User, server_id: int) -> list[Invitation]:
     """Owners and admins see every live link; members only their own."""
-    membership = server_service.access_membership(user, server_id)
+    membership = server_service.access_community(user, server_id)
     query = (select(Invitation).options(joinedload(Invitation.inviter))
              .where(Invitation.server_id == server_id, Invitation.revoked_at.is_(None),
                     Invitation.state.is_(None))
@@ -82,7 +82,7 @@ def access_invitation_to_manage(user: User, invitation_id: int, *, direct: bool)
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or (invitation.state is not None) != direct:
         abort(404)
-    membership = server_service.access_membership(user, invitation.server_id)
+    membership = server_service.access_community(user, invitation.server_id)
     if invitation.inviter_id != user.id and not membership.is_admin:
         abort(403)
     return invitation
@@ -154,7 +154,7 @@ def check_invitee(server_id: int, username: str | None) -> User:
 
 def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
     """Invite a user by username; they get a notification with accept and decline."""
-    membership = server_service.access_membership(inviter, server_id)
+    membership = server_service.access_community(inviter, server_id)
     invitee = check_invitee(server_id, username)
     invitation = Invitation(server_id=server_id, inviter_id=inviter.id, code=new_code(), max_uses=1,
                             invitee=invitee, state=PENDING)
@@ -168,7 +168,7 @@ def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
 
 def pending_invitations(user: User, server_id: int) -> list[Invitation]:
     """Direct invitations of a server still waiting (the inviter's own, or all for admins)."""
-    membership = server_service.access_membership(user, server_id)
+    membership = server_service.access_community(user, server_id)
     query = (select(Invitation).options(joinedload(Invitation.invitee))
              .where(Invitation.server_id == server_id, Invitation.state == PENDING)
              .order_by(Invitation.id.desc()))

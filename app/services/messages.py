@@ -24,7 +24,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import attachments, events, formatting, mentions, notifications, preferences, reads, replies, text
+from app.services import attachments, direct, events, formatting, mentions, notifications, preferences, reads, replies, text
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried
@@ -185,10 +185,14 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         db.session.rollback()
         attachments.discard(list(files))
         return find_by_nonce(user, channel.id, nonce)
-    notify_mentioned(message, membership.server, channel, set(mentioned))
-    answered = replies.to_tell(original, user.id, set(mentioned), notify_reply)
-    if answered:
-        notify_mentioned(message, membership.server, channel, answered, kind=notifications.REPLY)
+    if membership.server.is_dm:
+        # Everyone in a conversation hears of every message; mentions and replies add nothing to that.
+        direct.notify_recipients(message, membership.server, channel)
+    else:
+        notify_mentioned(message, membership.server, channel, set(mentioned))
+        answered = replies.to_tell(original, user.id, set(mentioned), notify_reply)
+        if answered:
+            notify_mentioned(message, membership.server, channel, answered, kind=notifications.REPLY)
     reads.advance(user.id, channel.id, message.id)  # what you write you have read
     events.record_event(events.MESSAGE_CREATED, server_id=server_id, channel_id=channel.id,
                         message_id=message.id)
@@ -227,8 +231,9 @@ def edit_message(user: User, message_id: int, raw_content: str | None) -> Messag
         mentioned = mentions.resolve(channel.server_id, user.id, formatting.without_code(content))
         added = mentions.sync(message, mentioned)
         set_rendered(message, set(mentioned.values()))
-        if added:
-            notify_mentioned(message, db.session.get(Server, channel.server_id), channel, added)
+        server = db.session.get(Server, channel.server_id)
+        if added and not server.is_dm:
+            notify_mentioned(message, server, channel, added)
         events.record_event(events.MESSAGE_EDITED, server_id=channel.server_id, channel_id=channel.id,
                             message_id=message.id)
         db.session.commit()

@@ -9,6 +9,7 @@ from app.services import events
 
 INVITATION, INVITE_ACCEPTED, MENTION, REPLY = "invitation", "invite_accepted", "mention", "reply"
 REMOVED, SERVER_DELETED = "removed", "server_deleted"
+DIRECT_MESSAGE = "direct_message"
 LIST_SIZE = 30
 
 

@@ -9,6 +9,9 @@ from app.services import servers
 THEMES = ("system", "light", "dark")
 LEVEL_ALL, LEVEL_MENTIONS, LEVEL_NOTHING = "all", "mentions", "nothing"
 LEVELS = (LEVEL_ALL, LEVEL_MENTIONS, LEVEL_NOTHING)
+# Who may start a direct message with a user (services.direct checks it).
+DM_MEMBERS, DM_NOBODY = "members", "nobody"
+DM_POLICIES = (DM_MEMBERS, DM_NOBODY)
 
 
 def check_choice(raw: str | None, choices: tuple[str, ...]) -> str:
@@ -19,10 +22,12 @@ def check_choice(raw: str | None, choices: tuple[str, ...]) -> str:
 
 
 def update_preferences(user: User, data) -> User:
-    """Save the theme and whether desktop notifications are on."""
+    """Save the theme, whether desktop notifications are on, and who may start a direct message."""
     theme = check_choice(data.get("theme"), THEMES)
     desktop = check_choice(data.get("desktop_notifications", "off"), ("on", "off"))
-    user.theme, user.desktop_notifications = theme, desktop == "on"
+    # A form without the field (an older page) keeps the choice.
+    dm_policy = check_choice(data.get("dm_policy", user.dm_policy), DM_POLICIES)
+    user.theme, user.desktop_notifications, user.dm_policy = theme, desktop == "on", dm_policy
     db.session.commit()
     return user
 

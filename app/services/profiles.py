@@ -23,7 +23,7 @@ def announce_profile(user: User) -> None:
 
 
 def access_profile_card(viewer: User, user_id: int) -> tuple[User, list[Server]]:
-    """A user and the servers the viewer shares with them; 404 for strangers."""
+    """A user and the servers the viewer shares with them; 404 for strangers (no server or conversation shared)."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
         abort(404)
@@ -33,7 +33,8 @@ def access_profile_card(viewer: User, user_id: int) -> tuple[User, list[Server]]
         .where(Server.id.in_(mine)).order_by(Server.name)))
     if user.id != viewer.id and not shared:
         abort(404)
-    return user, shared
+    # A direct conversation also lets its people see each other's cards, but it is no "server in common".
+    return user, [server for server in shared if not server.is_dm]
 
 
 def check_bio(raw: str | None) -> str:

@@ -10,7 +10,18 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from app.extensions import db
-from app.models import Channel, ChannelRead, Membership, Message, MessageMention, Notification, User, utcnow
+from app.models import (
+    DM_KIND,
+    Channel,
+    ChannelRead,
+    Membership,
+    Message,
+    MessageMention,
+    Notification,
+    Server,
+    User,
+    utcnow,
+)
 from app.services import events
 from app.services.transactions import retried
 
@@ -27,6 +38,8 @@ class ReadState:
 
     channels: dict[int, Mark] = field(default_factory=dict)
     servers: dict[int, Mark] = field(default_factory=dict)
+    # All direct conversations together (the "Direct messages" entry); None when not known here.
+    dms: Mark | None = None
 
     def channel(self, channel_id: int) -> Mark:
         return self.channels.get(channel_id) or Mark()
@@ -35,13 +48,15 @@ class ReadState:
         return self.servers.get(server_id) or Mark()
 
     @classmethod
-    def new_message(cls, server_id: int, channel_id: int) -> "ReadState":
+    def new_message(cls, server_id: int, channel_id: int, dm: bool = False) -> "ReadState":
         """What a new message changes for a reader it does not mention."""
-        return cls(channels={channel_id: Mark(True, None)}, servers={server_id: Mark(True, None)})
+        return cls(channels={channel_id: Mark(True, None)}, servers={server_id: Mark(True, None)},
+                   dms=Mark(True, None) if dm else None)
 
 
-def get_read_state(user_id: int, server_id: int | None = None) -> ReadState:
-    """Unread marks of every channel in the user's servers (or one server), in one query.
+def get_read_state(user_id: int, server_id: int | None = None, *, dms_only: bool = False) -> ReadState:
+    """Unread marks of every channel in the user's servers (or one server, or only their direct
+    conversations), in one query; with the conversations together unless one server is asked for.
 
     Per channel: an index seek for its newest message id and a range count
     of the user's mentions after the read mark; no per-message rows are read.
@@ -55,18 +70,22 @@ def get_read_state(user_id: int, server_id: int | None = None) -> ReadState:
                 .where(MessageMention.user_id == user_id, MessageMention.channel_id == Channel.id,
                        MessageMention.message_id > last_read)
                 .correlate(Channel, ChannelRead).scalar_subquery())
-    query = (select(Channel.server_id, Channel.id, newest, last_read, mentions)
+    query = (select(Channel.server_id, Server.kind, Channel.id, newest, last_read, mentions)
+             .join(Server, Server.id == Channel.server_id)
              .join(Membership, (Membership.server_id == Channel.server_id) & (Membership.user_id == user_id))
              .outerjoin(ChannelRead, (ChannelRead.channel_id == Channel.id) & (ChannelRead.user_id == user_id)))
     if server_id is not None:
         query = query.where(Channel.server_id == server_id)
-    state = ReadState()
-    for sid, channel_id, newest_id, read_id, mention_count in db.session.execute(query):
+    if dms_only:
+        query = query.where(Server.kind == DM_KIND)
+    state = ReadState(dms=None if server_id is not None else Mark())
+    for sid, kind, channel_id, newest_id, read_id, mention_count in db.session.execute(query):
         mark = Mark(unread=bool(newest_id) and newest_id > read_id, mentions=mention_count)
         state.channels[channel_id] = mark
-        server = state.servers.setdefault(sid, Mark())
-        server.unread = server.unread or mark.unread
-        server.mentions += mark.mentions
+        for total in (state.servers.setdefault(sid, Mark()), state.dms if kind == DM_KIND else None):
+            if total is not None:
+                total.unread = total.unread or mark.unread
+                total.mentions += mark.mentions
     if server_id is not None:
         state.servers.setdefault(server_id, Mark())
     return state

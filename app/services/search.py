@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, exists, func, literal, or_, select, union_all
 
 from app.extensions import db
-from app.models import Membership, Server, ServerTerm, User
+from app.models import SERVER_KIND, Membership, Server, ServerTerm, User
 
 PAGE_SIZE = 20
 LAST_CHARACTER = chr(0x10FFFF)
@@ -93,7 +93,7 @@ def search_servers(user: User, raw_query: str, page: int = 1) -> ResultPage:
     member = exists().where(Membership.server_id == Server.id, Membership.user_id == user.id)
     rows = db.session.execute(
         select(Server, member.label("is_member")).join(best, best.c.id == Server.id)
-        .where(or_(Server.is_public, member))
+        .where(or_(Server.is_public, member), Server.kind == SERVER_KIND)
         .order_by(best.c.rank, Server.name_key, Server.id)
         .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     results = [Result(server, bool(is_member)) for server, is_member in rows[:PAGE_SIZE]]

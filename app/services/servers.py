@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager
 from app.extensions import db
 from app.models import (
     ROLE_ADMIN,
+    SERVER_KIND,
     ROLE_MEMBER,
     ROLE_OWNER,
     Attachment,
@@ -33,10 +34,10 @@ DEFAULT_CHANNEL = "general"
 
 
 def get_user_servers(user: User) -> list[Server]:
-    """The servers `user` belongs to, in the order they joined."""
+    """The servers `user` belongs to, in the order they joined (not their direct conversations)."""
     return list(db.session.scalars(
         select(Server).join(Membership, Membership.server_id == Server.id)
-        .where(Membership.user_id == user.id).order_by(Membership.id)))
+        .where(Membership.user_id == user.id, Server.kind == SERVER_KIND).order_by(Membership.id)))
 
 
 def access_membership(user: User, server_id: int) -> Membership:
@@ -48,6 +49,15 @@ def access_membership(user: User, server_id: int) -> Membership:
         select(Membership).join(Membership.server).options(contains_eager(Membership.server))
         .where(Membership.user_id == user.id, Membership.server_id == server_id))
     if membership is None:
+        abort(404)
+    return membership
+
+
+def access_community(user: User, server_id: int) -> Membership:
+    """As access_membership, for what only servers have (invitations, channels, settings, roles, leaving):
+    a direct conversation is 404 here, as if it did not exist."""
+    membership = access_membership(user, server_id)
+    if membership.server.is_dm:
         abort(404)
     return membership
 
@@ -133,7 +143,7 @@ def join_server(user: User, server_id: int) -> Server:
 
 def leave_server(user: User, server_id: int) -> None:
     """End the user's membership; the owner must delete the server instead."""
-    membership = access_membership(user, server_id)
+    membership = access_community(user, server_id)
     if membership.role == ROLE_OWNER:
         raise ValidationFailed({"server": _("The owner cannot leave. Delete the server instead.")})
     db.session.delete(membership)
@@ -145,7 +155,7 @@ def leave_server(user: User, server_id: int) -> None:
 
 def delete_server(user: User, server_id: int) -> None:
     """Delete a server with its channels, messages and memberships (owner only)."""
-    membership = access_membership(user, server_id)
+    membership = access_community(user, server_id)
     if membership.role != ROLE_OWNER:
         abort(403)
     server = membership.server
@@ -173,7 +183,7 @@ def normalise_channel_name(raw: str) -> str:
 
 def access_as_admin(user: User, server_id: int) -> Membership:
     """The membership of an owner or admin (server loaded); 403 for members, 404 for outsiders."""
-    membership = access_membership(user, server_id)
+    membership = access_community(user, server_id)
     if not membership.is_admin:
         abort(403)
     return membership
@@ -262,7 +272,7 @@ def can_remove(actor: Membership, target: Membership) -> bool:
 
 def remove_member(user: User, server_id: int, member_id: int) -> User:
     """Remove someone from the server; they are told, and their tabs leave it at once."""
-    actor = access_membership(user, server_id)
+    actor = access_community(user, server_id)
     target = db.session.scalar(select(Membership).where(Membership.server_id == server_id,
                                                         Membership.user_id == member_id))
     if target is None:
@@ -282,7 +292,7 @@ def remove_member(user: User, server_id: int, member_id: int) -> User:
 
 def set_role(user: User, server_id: int, member_id: int, role: str) -> Membership:
     """The owner makes a member an admin, or an admin a plain member."""
-    actor = access_membership(user, server_id)
+    actor = access_community(user, server_id)
     target = db.session.scalar(select(Membership).where(Membership.server_id == server_id,
                                                         Membership.user_id == member_id))
     if target is None:

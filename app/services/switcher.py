@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Channel, Membership, Server, User
+from app.models import SERVER_KIND, Channel, Membership, Server, User
 from app.services.search import QUERY_MAX, fold
 
 LIMIT = 20
@@ -44,7 +44,7 @@ def find_destinations(user: User, raw_query: str) -> list[Destination]:
         select(Server.id, Server.name, Channel.id, Channel.name)
         .join(Membership, Membership.server_id == Server.id)
         .outerjoin(Channel, Channel.server_id == Server.id)
-        .where(Membership.user_id == user.id)
+        .where(Membership.user_id == user.id, Server.kind == SERVER_KIND)
         .order_by(Membership.id, Channel.position, Channel.id)).all()
     found: list[tuple[int, int, Destination]] = []
     seen_servers: set[int] = set()

@@ -103,7 +103,7 @@
 
   function onlyMarks(data) {
     var targets = data.match(/hx-target="[^"]*"/g) || [];
-    return targets.length > 0 && targets.every(function (t) { return /-(unread|mentions)-\d+"$/.test(t); });
+    return targets.length > 0 && targets.every(function (t) { return /-(unread|mentions)-(\d+|all)"$/.test(t); });
   }
   // Whether a region swapped in meanwhile may have missed the frame: unnamed frames
   // with more than marks, and named frames whose rules depend on what is open.

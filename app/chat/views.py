@@ -13,10 +13,9 @@ from app.extensions import htmx, limiter
 from app.params import int_arg
 from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
 from app.services import attachments as attachment_service
-from app.services import direct
+from app.services import direct, offload, reads, replies
 from app.services import messages as message_service
 from app.services import notifications as notification_service
-from app.services import offload, reads, replies
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from app.services.events import get_cursor

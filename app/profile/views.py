@@ -64,7 +64,7 @@ def personal():
 
 @bp.post("/profile/preferences")
 def preferences():
-    """Save the theme and whether desktop notifications are on."""
+    """Save the theme, desktop notifications and who may start a direct message."""
     preference_service.update_preferences(current_user, request.form)
     return render_section("preferences", saved=True)
 

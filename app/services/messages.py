@@ -24,7 +24,18 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import attachments, direct, events, formatting, mentions, notifications, preferences, reads, replies, text
+from app.services import (
+    attachments,
+    direct,
+    events,
+    formatting,
+    mentions,
+    notifications,
+    preferences,
+    reads,
+    replies,
+    text,
+)
 from app.services.errors import ValidationFailed
 from app.services.servers import access_membership
 from app.services.transactions import retried

@@ -10,9 +10,9 @@ from sqlalchemy.orm import contains_eager
 from app.extensions import db
 from app.models import (
     ROLE_ADMIN,
-    SERVER_KIND,
     ROLE_MEMBER,
     ROLE_OWNER,
+    SERVER_KIND,
     Attachment,
     Channel,
     ChannelRead,

@@ -115,6 +115,12 @@ def fill_register_badly(page):
     expect(page.locator(".field-error").first).to_be_visible()
 
 
+def refuse_a_conversation(page):
+    page.locator("#conversation-to").fill("nobody_by_this_name")
+    page.locator("#new-conversation button[type=submit]").click()
+    expect(page.locator("#conversation-e-to")).to_be_visible()
+
+
 def open_notifications(page):
     page.locator("#bell").click()
     expect(page.locator("#notifications-panel")).to_be_visible()
@@ -135,6 +141,8 @@ PAGES = {
     "invites": ("owner", lambda c: c["server"] + "/invites", None, 200),
     "invite-link": ("newcomer", lambda c: c["invite"], None, 200),
     "profile": ("owner", "/profile", None, 200),
+    "direct-messages": ("owner", "/dms", None, 200),
+    "direct-messages-refused": ("member", "/dms", refuse_a_conversation, 200),
     "server-settings": ("owner", lambda c: c["server"] + "/settings", None, 200),
     "error-400": ("owner", "/explore?page=abc", None, 400),
     "error-403": ("member", lambda c: c["server"] + "/settings", None, 403),

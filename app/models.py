@@ -213,6 +213,8 @@ class Membership(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Which messages of this server notify the member: "all", "mentions" or "nothing".
     notify_level: Mapped[str] = mapped_column(String(8), default="mentions", server_default="mentions")
+    # Timed out by a moderator: reads but does not post, react or upload until then (services.moderation).
+    timed_out_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     server: Mapped[Server] = relationship(lazy="raise")
 
@@ -232,6 +234,8 @@ class Channel(db.Model):
     topic: Mapped[str] = mapped_column(String(300), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Slow mode: a member may post once every this many seconds (0: off; owners and admins are exempt).
+    slow_mode_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Message(db.Model):
@@ -443,3 +447,44 @@ class Notification(db.Model):
     actor: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[actor_id])
     invitation: Mapped[Invitation | None] = relationship(lazy="raise")
     message: Mapped[Message | None] = relationship(lazy="raise")
+
+
+class Ban(db.Model):
+    """Someone an owner or admin put out of a server: no way back in until unbanned."""
+
+    __tablename__ = "bans"
+
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise", foreign_keys=[user_id])
+    actor: Mapped[User] = relationship(lazy="raise", foreign_keys=[actor_id])
+
+
+class AuditEntry(db.Model):
+    """One moderation or settings action in a server: who, what, to whom, when, before and after.
+
+    Written in the action's transaction (an action that fails leaves none) and
+    never expired. Names are copied into `details`, so the entry still reads
+    after the channel or account is gone.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_server_id_id", "server_id", "id"),
+                      Index("ix_audit_entries_server_id_action_id", "server_id", "action", "id"),
+                      Index("ix_audit_entries_server_id_actor_id_id", "server_id", "actor_id", "id"),
+                      NO_REUSE)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="raise", foreign_keys=[actor_id])
+    target_user: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[target_user_id])

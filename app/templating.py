@@ -1,15 +1,24 @@
 """What every template may use: globals and filters."""
 import uuid
+from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    format_timedelta,
+    get_locale,
+    ngettext,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
 from app.models import utcnow
-from app.services import attachments, replies
+from app.services import attachments, moderation, replies
 from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group, edit_window_ends
 from app.services.reactions import chips as reaction_chips
@@ -57,6 +66,7 @@ def attachment_limits() -> dict:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=generate_csrf, signed_in=signed_in, continues_group=continues_group,
                                  format_datetime=format_datetime, format_time=format_time, format_date=format_date,
+                                 format_timedelta=format_timedelta,
                                  get_locale=get_locale, new_nonce=lambda: uuid.uuid4().hex,
                                  message_content_max=CONTENT_MAX)
     app.jinja_env.filters["message_html"] = message_html
@@ -65,6 +75,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["edit_open"] = edit_open
     app.jinja_env.globals["attachment_limits"] = attachment_limits
     app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat
+    app.jinja_env.globals["timed_out_until"] = moderation.timed_out_until
     app.jinja_env.globals.update(presence_of=presence_of, presence_label=presence_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

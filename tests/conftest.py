@@ -148,7 +148,8 @@ class Cast:
 def cast(app) -> Cast:
     """Owner, admin and member of one server (with #general), and an outsider."""
     owner, admin, member, outsider = (make_user(name) for name in ("olivia", "adam", "mia", "oscar"))
-    server = server_service.create_server(owner, {"name": "Book Club", "description": "We read."})
+    server = server_service.create_server(owner, {"name": "Book Club", "description": "We read.",
+                                                  "visibility": "public"})
     server_service.add_member(admin, server, role=ROLE_ADMIN)
     server_service.add_member(member, server, role=ROLE_MEMBER)
     db.session.commit()

@@ -32,7 +32,9 @@ MATRIX = [
     ("chat.home", "GET", "/", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("chat.new_server", "GET", "/servers/new", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("chat.create_server", "POST", "/servers", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
-    ("chat.server", "GET", "/servers/{server}", dict(anonymous=LOGIN, outsider=404, member=200, author=200, admin=200, owner=200)),
+    # A public server shows outsiders its preview (and Join); a private one does not exist for them.
+    ("chat.server", "GET", "/servers/{server}", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.server", "GET", "/servers/{private}", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=200)),
     ("chat.leave_server", "POST", "/servers/{server}/leave", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=303, owner=409)),
     ("chat.delete_server", "POST", "/servers/{server}/delete", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=303)),
     ("chat.new_channel", "GET", "/servers/{server}/channels/new", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
@@ -104,6 +106,16 @@ MATRIX = [
     ("switcher.index", "GET", "/switch?q=book", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("switcher.shortcuts", "GET", "/keyboard", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     # The author's message from before the server's one-hour edit window: editing it is refused, deleting it is not.
+    # Moderation: the author is a plain member, so admins and the owner may act on them, members may not.
+    ("members.ban", "POST", "/servers/{server}/members/{author_id}/ban", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),
+    ("members.timeout", "POST", "/servers/{server}/members/{author_id}/timeout", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=422, owner=422)),
+    ("members.end_timeout", "POST", "/servers/{server}/members/{author_id}/timeout/end", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),
+    ("members.bans", "GET", "/servers/{server}/bans", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
+    ("members.unban", "POST", "/servers/{server}/bans/{banned_id}/lift", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),
+    ("members.audit_log", "GET", "/servers/{server}/audit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
+    ("members.audit_log", "GET", "/servers/{server}/audit?action=nonsense", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=400, owner=400)),
+    ("members.ban", "POST", "/servers/{dm}/members/{author_id}/ban", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("members.audit_log", "GET", "/servers/{dm}/audit", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
     # Direct messages: {dm} is a group of the member, the author and the owner (not the admin); {pair} is the
     # member and the author alone. A conversation has no administration: those endpoints do not know it.
     ("chat.direct_home", "GET", "/dms", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
@@ -162,6 +174,12 @@ def setting(cast, local_storage):
     direct = invitations.invite_user(cast.owner, cast.server.id, cast.outsider.username)
     from app.models import Notification
     notification = db.session.scalar(db.select(Notification).where(Notification.user_id == cast.outsider.id))
+    private = server_service.create_server(cast.owner, {"name": "Back Room", "visibility": "private"})
+    banned = make_user("barred")
+    server_service.add_member(banned, cast.server)
+    db.session.commit()
+    from app.services import moderation
+    moderation.ban(cast.owner, cast.server.id, banned.id, {})
     from app.services import direct as direct_service
     group = direct_service.open_conversation(cast.member, f"{author.username}, {cast.owner.username}")
     pair = direct_service.open_conversation(cast.member, author.username)
@@ -173,7 +191,7 @@ def setting(cast, local_storage):
            "direct": direct.id, "late_message": late_message.id, "notification": notification.id,
            "session": sessions.start_session(cast.owner, "another browser", "127.0.0.2").id,
            "attachment": attachment.id, "image": image.id, "dm": group.id, "pair": pair.id,
-           "dm_channel": dm_channel}
+           "dm_channel": dm_channel, "private": private.id, "banned_id": banned.id}
     return users, ids
 
 

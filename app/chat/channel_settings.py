@@ -10,9 +10,9 @@ from app.services.errors import ValidationFailed
 
 @bp.route("/servers/<int:server_id>/channels/<int:channel_id>/edit", methods=["GET", "POST"])
 def edit_channel(server_id: int, channel_id: int):
-    """The channel's name and topic: the form, and saving it."""
+    """The channel's name, topic and slow mode: the form, and saving it."""
     membership, channel = server_service.access_channel_as_admin(current_user, server_id, channel_id)
-    errors, values = {}, {"name": channel.name, "topic": channel.topic}
+    errors, values = {}, {"name": channel.name, "topic": channel.topic, "slow_mode": str(channel.slow_mode_seconds)}
     if request.method == "POST":
         try:
             server_service.update_channel(current_user, server_id, channel_id, request.form)

@@ -47,8 +47,8 @@ def react(message_id: int):
     except ValidationFailed as failed:
         message, channel = message_service.access_message(current_user, message_id)
         if wants_fragment():
-            return render_error(422, title=_("Not added"), text=" ".join(failed.errors.values()))
-        return render_page_or_fragment("pages/reaction_picker.html", "partials/reactions/picker.html", 422,
+            return render_error(failed.status, title=_("Not added"), text=" ".join(failed.errors.values()))
+        return render_page_or_fragment("pages/reaction_picker.html", "partials/reactions/picker.html", failed.status,
                                        message=message, channel=channel, query="", errors=failed.errors,
                                        choices=[])
     message, channel = message_service.access_message(current_user, message_id)

@@ -6,6 +6,7 @@ for htmx; every POST works as a plain form (POST, then redirect) and as htmx.
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from app import rate_limits
 from app.errors import render_error
@@ -13,7 +14,7 @@ from app.extensions import htmx, limiter
 from app.params import int_arg
 from app.responses import htmx_target, redirect_to, render_page_or_fragment, wants_fragment
 from app.services import attachments as attachment_service
-from app.services import direct, offload, reads, replies
+from app.services import direct, moderation, offload, reads, replies
 from app.services import messages as message_service
 from app.services import notifications as notification_service
 from app.services import servers as server_service
@@ -80,8 +81,15 @@ def home():
 
 @bp.get("/servers/<int:server_id>")
 def server(server_id: int):
-    """A server, opened on its first channel."""
-    return render_workspace(**load_workspace(server_id))
+    """A server, opened on its first channel; a public server's preview (and Join) for others."""
+    try:
+        return render_workspace(**load_workspace(server_id))
+    except NotFound:
+        preview = server_service.get_public_preview(current_user, server_id)
+        if preview is None:
+            raise
+        return render_template("pages/server_preview.html", server=preview,
+                               ban=moderation.get_ban(preview.id, current_user.id)), 200
 
 
 @bp.get("/servers/<int:server_id>/channels/<int:channel_id>")
@@ -167,7 +175,8 @@ def post_message(server_id: int, channel_id: int):
     try:
         chosen = attachment_service.chosen_files(request.files.getlist("files"))
         if chosen:
-            message_service.access_channel(current_user, server_id, channel_id)  # outsiders upload nothing
+            # Outsiders, timed-out members and slow mode upload nothing.
+            moderation.check_can_write(*message_service.access_channel(current_user, server_id, channel_id))
             with limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"],
                                key_func=rate_limits.per_user("uploads"), error_message=rate_limits.uploads_refused):
                 files = attachment_service.receive(current_user, chosen, request.form.getlist("alt"))

@@ -7,7 +7,7 @@ from app import rate_limits
 from app.errors import render_error
 from app.extensions import limiter
 from app.responses import redirect_to, render_page_or_fragment
-from app.services import invitations
+from app.services import invitations, moderation
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 
@@ -102,6 +102,8 @@ def preview(code: str):
         return render_error(404, title=_("Invite not found"), text=_("This invite link is not valid."))
     state = invitations.status(invitation)
     member = current_user.is_authenticated and invitations.is_member(current_user, invitation.server_id)
+    if current_user.is_authenticated and not member:
+        moderation.check_not_banned(invitation.server, current_user.id)  # 403, saying why
     if state != invitations.OK and not member:
         return render_error(410, title=_("Invite no longer valid"), text=GONE[state]())
     if request.method == "POST":

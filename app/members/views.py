@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from app.params import int_arg
 from app.responses import render_page_or_fragment, wants_fragment
-from app.services import mentions
+from app.services import mentions, moderation
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from app.templating import presence_of
@@ -12,11 +12,13 @@ from app.templating import presence_of
 bp = Blueprint("members", __name__)
 
 
-def render_members(server_id: int, removed=None, error=None, status: int = 200):
+def render_members(server_id: int, removed=None, error=None, status: int = 200, notice=None):
     membership, members = server_service.get_members(current_user, server_id)
     return render_page_or_fragment("pages/members.html", "partials/members/panel.html", status,
                                    server=membership.server, membership=membership, members=members,
-                                   can_remove=server_service.can_remove, removed=removed, error=error)
+                                   can_remove=server_service.can_remove, removed=removed, error=error,
+                                   notice=notice, timeouts=moderation.TIMEOUTS,
+                                   timed_out_until=moderation.timed_out_until)
 
 
 @bp.get("/servers/<int:server_id>/members")

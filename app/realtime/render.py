@@ -269,6 +269,16 @@ class RoleHandler(Handler):
         return view.rules(CHANNELS_CHANGED, {"when": on_server(view.event.server_id), "refresh": ["#channels-column"]})
 
 
+@handles(kinds.MEMBER_MODERATED)
+class ModeratedHandler(Handler):
+    """Timed out, or back: the member's own tabs on the server redraw the messages column (its message box)."""
+
+    def render(self, view):
+        if view.event.user_id != view.viewer_id:
+            return view.frame()
+        return view.rules(CHANNEL_CHANGED, {"when": on_server(view.event.server_id), "refresh": ["#messages-column"]})
+
+
 @handles(kinds.SERVER_UPDATED)
 class ServerUpdatedHandler(Handler):
     """Renamed, described or made private: the servers column, and the server's header where it is open."""

@@ -20,6 +20,8 @@ SERVER_UPDATED = "server.updated"
 MEMBER_JOINED = "member.joined"
 MEMBER_LEFT = "member.left"
 MEMBER_ROLE_CHANGED = "member.role_changed"
+# Timed out or back: the member's own tabs redraw their message box.
+MEMBER_MODERATED = "member.moderated"
 USER_UPDATED = "user.updated"
 SESSIONS_REVOKED = "sessions.revoked"
 NOTIFICATIONS_CHANGED = "notifications.changed"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Invitation, Membership, Notification, Server, User, utcnow
-from app.services import events, notifications, text
+from app.services import audit, events, moderation, notifications, text
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 
@@ -58,6 +58,10 @@ def create_link(user: User, server_id: int, data) -> Invitation:
     invitation = Invitation(server_id=server_id, inviter_id=user.id, code=new_code(),
                             expires_at=utcnow() + lifetime if lifetime else None, max_uses=max_uses)
     db.session.add(invitation)
+    db.session.flush()
+    audit.record(server_id, user.id, audit.INVITE_CREATED, invite=invitation.id,
+                 expires_at=invitation.expires_at.isoformat() if invitation.expires_at else None,
+                 max_uses=max_uses)
     db.session.commit()
     return invitation
 
@@ -93,6 +97,8 @@ def revoke_link(user: User, invitation_id: int) -> Invitation:
     invitation = access_invitation_to_manage(user, invitation_id, direct=False)
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+        audit.record(invitation.server_id, user.id, audit.INVITE_REVOKED, invite=invitation.id,
+                     made_by=invitation.inviter_id)
         db.session.commit()
     return invitation
 
@@ -118,6 +124,7 @@ def accept_link(user: User, code: str) -> tuple[Server | None, str]:
         abort(404)
     if is_member(user, invitation.server_id):
         return invitation.server, OK
+    moderation.check_not_banned(invitation.server, user.id)  # before taking a use
     now = utcnow()
     taken = db.session.execute(
         update(Invitation).where(
@@ -144,6 +151,8 @@ def check_invitee(server_id: int, username: str | None) -> User:
         raise ValidationFailed({"username": str(_l("There is no user with that name."))})
     if is_member(invitee, server_id):
         raise ValidationFailed({"username": str(_l("%(name)s is already a member.", name=invitee.username))})
+    if moderation.get_ban(server_id, invitee.id) is not None:
+        raise ValidationFailed({"username": str(_l("%(name)s is banned from this server.", name=invitee.username))})
     if db.session.scalar(select(Invitation.id).where(Invitation.server_id == server_id,
                                                      Invitation.invitee_id == invitee.id,
                                                      Invitation.state == PENDING)):

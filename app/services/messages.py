@@ -30,6 +30,7 @@ from app.services import (
     events,
     formatting,
     mentions,
+    moderation,
     notifications,
     preferences,
     reads,
@@ -172,6 +173,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     mention, unless `notify_reply` is off.
     """
     membership, channel = access_channel(user, server_id, channel_id)
+    moderation.check_can_write(membership, channel)
     content = check_content(raw_content, required=not files)
     original = replies.check_reply_to(reply_to, channel.id)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None

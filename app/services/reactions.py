@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Message, MessageReaction, User
-from app.services import emojis, events
+from app.services import emojis, events, moderation, servers
 from app.services.errors import ValidationFailed
 from app.services.messages import access_message
 from app.services.transactions import retried
@@ -79,6 +79,7 @@ def react(user: User, message_id: int, raw_emoji: str | None, on: bool | None = 
     if on is None:
         on = mine is None
     if on and mine is None:
+        moderation.check_can_write(servers.access_membership(user, channel.server_id), field="emoji")
         present = set(db.session.scalars(select(MessageReaction.emoji).where(MessageReaction.message_id == message.id)
                                          .group_by(MessageReaction.emoji)))
         if emoji not in present and len(present) >= MAX_DISTINCT:

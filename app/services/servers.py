@@ -24,7 +24,7 @@ from app.models import (
     ServerTerm,
     User,
 )
-from app.services import attachments, events, notifications, reads, search, text
+from app.services import attachments, audit, events, moderation, notifications, reads, search, text
 from app.services.errors import ValidationFailed, collect
 
 SERVER_NAME_MAX = 100
@@ -77,6 +77,16 @@ def pick_channel(channels: list[Channel], channel_id: int | None) -> Channel | N
     abort(404)
 
 
+def check_visibility(raw: str | None, current: bool) -> bool:
+    """Public (listed in Explore, anyone joins) or private (invitation only); a form without the choice keeps
+    what is set, anything else is refused."""
+    if raw is None:
+        return current
+    if raw not in ("public", "private"):
+        raise ValidationFailed({"visibility": _("Choose public or private.")})
+    return raw == "public"
+
+
 def check_server(data) -> dict:
     """The clean name and description, or ValidationFailed with both problems."""
     return collect(name=lambda: check_server_name(data.get("name")),
@@ -100,10 +110,11 @@ def check_server_description(raw: str | None) -> str:
 
 
 def create_server(user: User, data) -> Server:
-    """Create a server owned by `user`, with a `general` channel."""
-    values = check_server(data)
-    server = Server(name=values["name"], description=values["description"], owner_id=user.id,
-                    member_count=1)
+    """Create a server owned by `user`, with a `general` channel; private (invitation only) unless asked."""
+    values = collect(server=lambda: check_server(data),
+                     visibility=lambda: check_visibility(data.get("visibility"), False))
+    server = Server(name=values["server"]["name"], description=values["server"]["description"], owner_id=user.id,
+                    member_count=1, is_public=values["visibility"])
     db.session.add(server)
     db.session.flush()
     search.index_server(server)
@@ -115,7 +126,11 @@ def create_server(user: User, data) -> Server:
 
 
 def add_member(user: User, server: Server, role: str = ROLE_MEMBER) -> Membership:
-    """Make `user` a member of `server`, in the caller's transaction (joins and invitations commit)."""
+    """Make `user` a member of `server`, in the caller's transaction (joins and invitations commit).
+
+    Every way in comes through here, so here a ban keeps them out (403, with the reason).
+    """
+    moderation.check_not_banned(server, user.id)
     membership = Membership(user_id=user.id, server_id=server.id, role=role)
     db.session.add(membership)
     db.session.execute(update(Server).where(Server.id == server.id)
@@ -138,6 +153,14 @@ def join_server(user: User, server_id: int) -> Server:
             db.session.commit()
         except IntegrityError:  # a double click raced itself: already a member
             db.session.rollback()
+    return server
+
+
+def get_public_preview(user: User, server_id: int) -> Server | None:
+    """A public server the user is not in (what its page shows them before they join); None otherwise."""
+    server = db.session.get(Server, server_id)
+    if server is None or not server.is_public or server.is_dm:
+        return None
     return server
 
 
@@ -216,6 +239,7 @@ def create_channel(user: User, server_id: int, data) -> Channel:
         db.session.rollback()
         raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)}) from None
     events.record_event(events.CHANNEL_CREATED, server_id=server_id, channel_id=channel.id)
+    audit.record(server_id, user.id, audit.CHANNEL_CREATED, channel=name)
     db.session.commit()
     return channel
 
@@ -286,6 +310,7 @@ def remove_member(user: User, server_id: int, member_id: int) -> User:
     events.record_event(events.MEMBER_LEFT, server_id=server_id, user_id=member_id)
     notifications.notify(member_id, notifications.REMOVED, actor_id=user.id, server_id=server_id,
                          server_name=actor.server.name)
+    audit.record(server_id, user.id, audit.MEMBER_REMOVED, member_id, member=removed.username)
     db.session.commit()
     return removed
 
@@ -302,6 +327,8 @@ def set_role(user: User, server_id: int, member_id: int, role: str) -> Membershi
     if role not in (ROLE_ADMIN, ROLE_MEMBER):
         raise ValidationFailed({"role": _("Choose admin or member.")})
     if target.role != role:
+        audit.record(server_id, user.id, audit.ROLE_CHANGED, member_id, **audit.changes({"role": target.role},
+                                                                                        {"role": role}))
         target.role = role
         # Their open tabs redraw the server (an admin gets the channel controls).
         events.record_event(events.MEMBER_ROLE_CHANGED, server_id=server_id, user_id=member_id)
@@ -328,20 +355,37 @@ def check_channel_topic(raw: str | None) -> str:
     return topic
 
 
+# Slow mode: how often a member may post in a channel (seconds; "0" is off).
+SLOW_MODES = {"0": 0, "5": 5, "10": 10, "30": 30, "60": 60, "300": 300, "900": 900, "3600": 3600}
+
+
+def check_slow_mode(raw: str | None, current: int) -> int:
+    if raw is None:  # a form without the field keeps what is set
+        return current
+    if raw not in SLOW_MODES:
+        raise ValidationFailed({"slow_mode": _("Choose one of the listed times.")})
+    return SLOW_MODES[raw]
+
+
 def update_channel(user: User, server_id: int, channel_id: int, data) -> Channel:
-    """Rename a channel or change its topic (owners and admins)."""
+    """Rename a channel, change its topic or slow mode (owners and admins)."""
     _membership, channel = access_channel_as_admin(user, server_id, channel_id)
     values = collect(name=lambda: check_channel_name(server_id, data.get("name"), channel.id),
-                     topic=lambda: check_channel_topic(data.get("topic")))
-    name, topic = values["name"], values["topic"]
-    if (name, topic) != (channel.name, channel.topic):
-        channel.name, channel.topic = name, topic
+                     topic=lambda: check_channel_topic(data.get("topic")),
+                     slow_mode=lambda: check_slow_mode(data.get("slow_mode"), channel.slow_mode_seconds))
+    before = {"name": channel.name, "topic": channel.topic, "slow_mode": channel.slow_mode_seconds}
+    after = {"name": values["name"], "topic": values["topic"], "slow_mode": values["slow_mode"]}
+    if after != before:
+        channel.name, channel.topic, channel.slow_mode_seconds = after["name"], after["topic"], after["slow_mode"]
         try:
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
-            raise ValidationFailed({"name": _("There is already a channel called #%(name)s.", name=name)}) from None
+            raise ValidationFailed({"name": _("There is already a channel called #%(name)s.",
+                                              name=after["name"])}) from None
         events.record_event(events.CHANNEL_UPDATED, server_id=server_id, channel_id=channel.id)
+        audit.record(server_id, user.id, audit.CHANNEL_UPDATED, channel=after["name"],
+                     **audit.changes(before, after))
         db.session.commit()
     return channel
 
@@ -352,6 +396,7 @@ def delete_channel(user: User, server_id: int, channel_id: int) -> None:
     files = delete_channel_rows(select(Channel.id).where(Channel.id == channel.id).scalar_subquery())
     db.session.execute(delete(Channel).where(Channel.id == channel.id))
     events.record_event(events.CHANNEL_DELETED, server_id=server_id, channel_id=channel.id)
+    audit.record(server_id, user.id, audit.CHANNEL_DELETED, channel=channel.name)
     db.session.commit()
     attachments.remove_files(files)
 
@@ -397,14 +442,17 @@ def update_server(user: User, server_id: int, data) -> Server:
     if window != server.edit_window_seconds and membership.role != ROLE_OWNER:
         abort(403)  # the edit window is the owner's choice; admins keep the rest of the form
     values = values["server"]
-    is_public = data.get("visibility", "public") != "private"
-    if ((values["name"], values["description"], is_public, window)
-            != (server.name, server.description, server.is_public, server.edit_window_seconds)):
-        renamed = values["name"] != server.name
+    is_public = check_visibility(data.get("visibility"), server.is_public)
+    before = {"name": server.name, "description": server.description, "public": server.is_public,
+              "edit_window": server.edit_window_seconds}
+    after = {"name": values["name"], "description": values["description"], "public": is_public,
+             "edit_window": window}
+    if after != before:
         server.name, server.description, server.is_public = values["name"], values["description"], is_public
         server.edit_window_seconds = window
-        if renamed:
+        if after["name"] != before["name"]:
             search.index_server(server)
         events.record_event(events.SERVER_UPDATED, server_id=server_id)
+        audit.record(server_id, user.id, audit.SERVER_UPDATED, **audit.changes(before, after))
         db.session.commit()
     return server

@@ -185,7 +185,9 @@ def test_member_leaves_server(client, as_user, cast):
     fresh()
     assert db.session.scalar(select(Membership.id).where(Membership.user_id == cast.member.id)) is None
     assert member_count(cast.server.id) == 2
-    assert client.get(f"/servers/{cast.server.id}").status_code == 404
+    # The server is public: they see its preview, with Join, not the channels.
+    page = soup(client.get(f"/servers/{cast.server.id}"))
+    assert page.select_one("#server-preview") is not None and page.select_one("#message-list") is None
 
 
 def test_owner_cannot_leave(client, as_user, cast):
@@ -228,7 +230,7 @@ def test_every_form_control_is_labelled_and_columns_are_landmarks(client, as_use
 def test_leaving_the_chat_layout_is_a_full_navigation(client, as_user, cast):
     """An in-place load (HX-Location) swaps the body's content but not its layout class, so a
     write made on a card page (Explore, settings) navigates to the chat with HX-Redirect."""
-    other = server_service.create_server(cast.owner, {"name": "Open Room"})
+    other = server_service.create_server(cast.owner, {"name": "Open Room", "visibility": "public"})
     as_user(cast.outsider)
     response = client.post(f"/servers/{other.id}/join",
                            headers={**htmx_headers("form"), "HX-Current-URL": "http://localhost/explore?q=open"})

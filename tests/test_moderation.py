@@ -42,7 +42,7 @@ def messages_of(user_id: int) -> list[str]:
 def test_a_new_server_is_private_unless_its_creator_says_public(client, as_user, cast):
     client = as_user(cast.member)
     form = soup(client.get("/servers/new"))
-    assert form.select_one("input[name=visibility][value=private]").has_attr("checked")
+    assert form.select_one("#server-visibility option[selected]")["value"] == "private"
     client.post("/servers", data={"name": "Quiet Corner"})
     client.post("/servers", data={"name": "Open House", "visibility": "public"})
     fresh()

@@ -26,7 +26,7 @@ def test_fold_ignores_case_and_accents():
 
 def test_cafe_finds_cafe_and_prefix_matches_come_first(client, as_user, owner):
     for name in ("Un Café Central", "Café Central", "Cafeteria", "Decaf"):
-        server_service.create_server(owner, {"name": name, "description": f"About {name}"})
+        server_service.create_server(owner, {"name": name, "description": f"About {name}", "visibility": "public"})
     as_user(make_user("seeker"))
     response = client.get("/explore", query_string={"q": "CAFE"})
     assert names(response) == ["Café Central", "Cafeteria", "Un Café Central"]
@@ -52,7 +52,7 @@ def test_private_servers_are_hidden_from_non_members(client, as_user, owner):
 
 def test_results_page_and_more(client, as_user, owner):
     for i in range(25):
-        server_service.create_server(owner, {"name": f"Book Club {i:02d}"})
+        server_service.create_server(owner, {"name": f"Book Club {i:02d}", "visibility": "public"})
     as_user(make_user("reader"))
     first = client.get("/explore", query_string={"q": "book"})
     assert len(names(first)) == 20
@@ -64,7 +64,7 @@ def test_results_page_and_more(client, as_user, owner):
 
 
 def test_htmx_search_returns_the_results_region_and_empty_state(client, as_user, owner):
-    server_service.create_server(owner, {"name": "Chess"})
+    server_service.create_server(owner, {"name": "Chess", "visibility": "public"})
     as_user(make_user("seeker"))
     found = soup(client.get("/explore?q=che", headers=htmx_headers("div#search-results")))
     assert found.select_one("html") is None and found.select_one("div#search-results .search-result")
@@ -77,7 +77,7 @@ def test_htmx_search_returns_the_results_region_and_empty_state(client, as_user,
 
 
 def test_joining_opens_the_server_and_counts_stay_right(client, as_user, owner, app):
-    server = server_service.create_server(owner, {"name": "Runners"})
+    server = server_service.create_server(owner, {"name": "Runners", "visibility": "public"})
     runner = make_user("runner")
     as_user(runner)
     response = client.post(f"/servers/{server.id}/join")

@@ -65,7 +65,7 @@ def cast(module_context):
     owner_page = module_context(locale="en-GB").new_page()
     register(owner_page, unique("owner"))
     server_name = unique("Axe Guild ")
-    server_path = create_server(owner_page, server_name)
+    server_path = create_server(owner_page, server_name, public=True)
     channel_path = owner_page.locator('#channels-column a[aria-current="page"]').get_attribute("href")
     owner_page.goto(channel_path)
     box = owner_page.locator("#composer-input")
@@ -115,6 +115,11 @@ def fill_register_badly(page):
     expect(page.locator(".field-error").first).to_be_visible()
 
 
+def open_moderation(page):
+    page.locator(".moderate summary").first.click()
+    expect(page.locator(".moderate-body").first).to_be_visible()
+
+
 def refuse_a_conversation(page):
     page.locator("#conversation-to").fill("nobody_by_this_name")
     page.locator("#new-conversation button[type=submit]").click()
@@ -142,6 +147,10 @@ PAGES = {
     "invite-link": ("newcomer", lambda c: c["invite"], None, 200),
     "profile": ("owner", "/profile", None, 200),
     "direct-messages": ("owner", "/dms", None, 200),
+    "server-preview": ("newcomer", lambda c: c["server"], None, 200),
+    "audit-log": ("owner", lambda c: c["server"] + "/audit", None, 200),
+    "bans": ("owner", lambda c: c["server"] + "/bans", None, 200),
+    "members-moderate": ("owner", lambda c: c["server"] + "/members", open_moderation, 200),
     "direct-messages-refused": ("member", "/dms", refuse_a_conversation, 200),
     "server-settings": ("owner", lambda c: c["server"] + "/settings", None, 200),
     "error-400": ("owner", "/explore?page=abc", None, 400),

@@ -44,13 +44,15 @@ def current_channel(page: Page):
     return page.locator('#channels-column a[aria-current="page"]')
 
 
-def create_server(page: Page, name: str) -> str:
-    """Create a server through the "Create a server" box; return its URL path."""
+def create_server(page: Page, name: str, public: bool = False) -> str:
+    """Create a server through the "Create a server" box (private, the default, or public); return its URL path."""
     column = page.locator("#servers-column")
     box = column.locator("details.create-box")
     if box.get_attribute("open") is None:
         box.locator("summary", has_text="Create a server").click()
     column.locator("#server-name").fill(name)
+    if public:
+        column.locator("#server-visibility").select_option("public")
     column.locator("#server-form").get_by_role("button", name="Create server").click()
     expect(page).to_have_url(SERVER_URL)
     expect(current_server(page)).to_have_count(1)

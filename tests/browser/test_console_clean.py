@@ -59,7 +59,7 @@ def test_no_console_errors_or_csp_violations_through_the_journey(new_context):
     # Register (with the avatar step), a server, a channel.
     register(host)
     name = unique("Console ")
-    server_path = create_server(host, name)
+    server_path = create_server(host, name, public=True)
     channels = host.locator("#channels-column")
     channels.locator("details.create-box summary", has_text="Create a channel").click()
     channels.locator("#channel-name").fill("second")

@@ -10,7 +10,7 @@ def test_search_and_join_opens_the_server_in_the_chat_layout(new_context):
     host_page, guest_page = new_context().new_page(), new_context().new_page()
     register(host_page)
     name = unique("Lectores ")
-    server_path = create_server(host_page, name)
+    server_path = create_server(host_page, name, public=True)
     register(guest_page, unique("guest"))
 
     guest_page.get_by_role("link", name="Explore servers").click()

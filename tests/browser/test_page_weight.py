@@ -18,8 +18,12 @@ from tests.browser.test_chat_flow import create_server, register, unique
 # 45 KB until rich messages (issue 12) added four small scripts (formatting,
 # replies, reactions, the composer's tools: ~4 KB with their headers) and
 # Reply / React controls on every message; 50 KB until attachments (issue 13)
-# added attachments.js (paste, drop, previews, progress, the viewer: 3 KB).
-COLD_BUDGET = 54 * 1024
+# added attachments.js (paste, drop, previews, progress, the viewer: 3 KB);
+# 54 KB until direct messages and moderation (issues 14, 15: the Direct
+# messages entry, the composer's timeout and slow-mode lines, their CSS, and
+# variation between runs measured at up to ~100 B). Bundling our fourteen
+# small scripts into one response would save ~4 KB of headers: not done yet.
+COLD_BUDGET = 56 * 1024
 MESSAGES = 50
 STREAM_PATH = "/events/stream"
 SETTLE_TIMEOUT = 10.0

@@ -81,6 +81,7 @@ def test_phone_journey_with_touch(new_context):
     assert_fits_the_screen(page)
     server_name = unique("Pocket ")
     page.locator("#server-name").fill(server_name)
+    create.locator("#server-visibility").select_option("public")  # found in Explore below
     create.get_by_role("button", name="Create server").tap()
     expect(page).to_have_url(SERVER_URL)
     page.wait_for_load_state()  # phone.js (deferred) is running

@@ -57,7 +57,7 @@ def test_right_after_joining_the_title_has_no_unread_dot(new_context):
     host, guest = new_context().new_page(), new_context().new_page()
     register(host)
     name = unique("Dots ")
-    server_path = create_server(host, name)
+    server_path = create_server(host, name, public=True)
     post(host, "said before anyone joined")
     channels = host.locator("#channels-column")
     channels.locator("details.create-box summary", has_text="Create a channel").click()

@@ -488,3 +488,14 @@ class AuditEntry(db.Model):
 
     actor: Mapped[User] = relationship(lazy="raise", foreign_keys=[actor_id])
     target_user: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[target_user_id])
+
+
+class Block(db.Model):
+    """`user_id` blocked `blocked_id`: their messages fold away for them, and they cannot invite, mention into a
+    notification or start a direct message with them."""
+
+    __tablename__ = "blocks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -114,6 +114,11 @@ MATRIX = [
     ("members.unban", "POST", "/servers/{server}/bans/{banned_id}/lift", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),
     ("members.audit_log", "GET", "/servers/{server}/audit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
     ("members.audit_log", "GET", "/servers/{server}/audit?action=nonsense", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=400, owner=400)),
+    # Blocking the author: anyone who shares a server with them; not themselves; strangers do not see them.
+    ("profile.block", "POST", "/users/{author_id}/block", dict(anonymous=LOGIN, outsider=404, member=303, author=400, admin=303, owner=303)),
+    ("profile.unblock", "POST", "/users/{author_id}/unblock", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
+    ("chat.transfer_ownership", "POST", "/servers/{server}/transfer", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=403, owner=422)),
+    ("chat.transfer_ownership", "POST", "/servers/{dm}/transfer", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
     ("members.ban", "POST", "/servers/{dm}/members/{author_id}/ban", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
     ("members.audit_log", "GET", "/servers/{dm}/audit", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
     # Direct messages: {dm} is a group of the member, the author and the owner (not the admin); {pair} is the

@@ -23,7 +23,7 @@ from app.services import attachments, audit, invitations, moderation
 from app.services import messages as message_service
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
-from tests.conftest import fresh, htmx_headers, make_user, soup
+from tests.conftest import PASSWORD, fresh, htmx_headers, make_user, soup
 
 
 def entries(server_id: int) -> list[AuditEntry]:
@@ -248,6 +248,31 @@ def test_slow_mode_spaces_members_posts_but_not_admins(client, as_user, cast):
     assert messages_of(cast.member.id) == ["first", "later"]
     [entry] = [e for e in entries(cast.server.id) if e.action == audit.CHANNEL_UPDATED]
     assert entry.details["before"] == {"slow_mode": 0} and entry.details["after"] == {"slow_mode": 30}
+
+
+# ---- Ownership ------------------------------------------------------------------------------------------
+
+
+def test_ownership_moves_only_with_the_owners_password(client, as_user, cast):
+    client = as_user(cast.owner)
+    url = f"/servers/{cast.server.id}/transfer"
+    wrong = client.post(url, data={"username": cast.member.username, "password": "not-it"})
+    assert wrong.status_code == 422
+    assert "That is not your password." in soup(wrong).select_one("#transfer-e-password").get_text()
+    stranger = client.post(url, data={"username": cast.outsider.username, "password": PASSWORD})
+    assert "Name another member of this server." in soup(stranger).select_one("#transfer-e-username").get_text()
+    fresh()
+    assert db.session.get(Server, cast.server.id).owner_id == cast.owner.id
+    assert entries(cast.server.id) == []
+    assert client.post(url, data={"username": "@" + cast.member.username, "password": PASSWORD}).status_code == 303
+    fresh()
+    roles = dict(db.session.execute(db.select(Membership.user_id, Membership.role)
+                                    .where(Membership.server_id == cast.server.id)).all())
+    assert (roles[cast.member.id], roles[cast.owner.id]) == ("owner", "admin")
+    assert db.session.get(Server, cast.server.id).owner_id == cast.member.id
+    [entry] = entries(cast.server.id)
+    assert (entry.action, entry.actor_id, entry.target_user_id) == (audit.OWNERSHIP_TRANSFERRED, cast.owner.id,
+                                                                    cast.member.id)
 
 
 # ---- The audit log --------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ def test_query_counts_do_not_grow_with_data(client, as_user, cast, query_counter
     assert small == large
     # The most is opening a server for the first time: the page's reads plus
     # moving the read mark (insert it, read mention notifications, one event).
-    # A page of messages reads its reactions, its files and the messages it answers in one query each.
-    assert max(large.values()) <= 16, large
-    assert large["channel page"] <= 13, large
+    # A page of messages reads its reactions, its files and the messages it answers in one query each;
+    # a full page also reads whom the reader blocked (their messages fold away).
+    assert max(large.values()) <= 17, large
+    assert large["channel page"] <= 14, large

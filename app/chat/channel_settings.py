@@ -2,7 +2,9 @@
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from app import rate_limits
 from app.chat.views import bp
+from app.extensions import limiter
 from app.responses import redirect_to
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
@@ -51,3 +53,21 @@ def server_settings(server_id: int):
     body = render_template("pages/server_settings.html", server=server, membership=membership,
                            errors=errors, values=values)
     return body, 422 if errors else 200
+
+
+@bp.post("/servers/<int:server_id>/transfer")
+@limiter.limit("5/minute;20/hour", key_func=rate_limits.per_user("transfer"))  # it asks for the password
+def transfer_ownership(server_id: int):
+    """The owner gives the server to another member (with their password)."""
+    try:
+        server_service.transfer_ownership(current_user, server_id, request.form)
+    except ValidationFailed as failed:
+        membership = server_service.access_as_admin(current_user, server_id)
+        server = membership.server
+        values = {"name": server.name, "description": server.description,
+                  "visibility": "public" if server.is_public else "private",
+                  "edit_window": str(server.edit_window_seconds or "")}
+        return render_template("pages/server_settings.html", server=server, membership=membership, errors={},
+                               values=values, transfer_errors=failed.errors,
+                               transfer_username=request.form.get("username", "")), failed.status
+    return redirect_to(url_for("chat.server", server_id=server_id))

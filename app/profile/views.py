@@ -11,7 +11,7 @@ from app.errors import render_error
 from app.extensions import limiter
 from app.realtime.live import get_live
 from app.responses import redirect_to, render_page_or_fragment, wants_fragment
-from app.services import avatars, offload, profiles, sessions
+from app.services import avatars, blocks, offload, profiles, sessions
 from app.services import preferences as preference_service
 from app.services import status as status_service
 from app.services.errors import ValidationFailed
@@ -187,4 +187,28 @@ def card(user_id: int):
     """A profile card: who this is and which servers you share."""
     user, shared = profiles.access_profile_card(current_user, user_id)
     return render_page_or_fragment("pages/profile_card.html", "partials/profile/card.html",
-                                   user=user, shared=shared)
+                                   user=user, shared=shared, blocked=blocks.has_blocked(current_user.id, user.id))
+
+
+@bp.post("/users/<int:user_id>/block")
+def block(user_id: int):
+    """Block someone: their messages fold away for you; they cannot invite, mention or message you."""
+    try:
+        blocks.block(current_user, user_id)
+    except ValidationFailed as failed:
+        return render_error(failed.status, text=failed.errors["block"], title=_("Not blocked"))
+    return after_block(user_id)
+
+
+@bp.post("/users/<int:user_id>/unblock")
+def unblock(user_id: int):
+    blocks.unblock(current_user, user_id)
+    return after_block(user_id)
+
+
+def after_block(user_id: int):
+    """The card again for htmx (its button changed; the page reloads to fold or unfold messages), else back."""
+    if wants_fragment():
+        return "", 200, {"HX-Refresh": "true"}
+    return redirect(safe_next(request.form.get("next")) if request.form.get("next")
+                    else url_for("profile.card", user_id=user_id), code=303)

@@ -25,7 +25,7 @@ from app.models import (
     Server,
     User,
 )
-from app.services import attachments, events, notifications, preferences
+from app.services import attachments, blocks, events, notifications, preferences
 from app.services.errors import ValidationFailed
 from app.services.servers import delete_channel_rows
 
@@ -87,6 +87,9 @@ def check_recipients(user: User, raw: str | None) -> list[User]:
         raise ValidationFailed({"to": _("Name someone other than yourself.")})
     shared = shares_a_server(user.id, [person.id for person in people])
     for person in people:
+        if blocks.between(user.id, person.id):
+            raise ValidationFailed({"to": _("%(name)s does not accept direct messages from you.",
+                                            name=person.username)})
         if person.dm_policy == preferences.DM_NOBODY:
             raise ValidationFailed({"to": _("%(name)s does not accept direct messages.", name=person.username)})
         if person.id not in shared:
@@ -167,6 +170,16 @@ def leave_conversation(user: User, server: Server) -> None:
     attachments.remove_files(files)
 
 
+def check_can_write(server: Server, user: User) -> None:
+    """In a pair's conversation, nobody writes to someone who blocked them (or whom they blocked): 403."""
+    if server.dm_key is None:
+        return
+    other = next(int(part) for part in server.dm_key.split(":") if int(part) != user.id)
+    if blocks.between(user.id, other):
+        raise ValidationFailed({"content": _("One of you blocked the other: this conversation is closed.")},
+                               status=403)
+
+
 def notify_recipients(message: Message, server: Server, channel: Channel) -> None:
     """Tell the conversation's other people of a new message, in its transaction.
 
@@ -177,6 +190,7 @@ def notify_recipients(message: Message, server: Server, channel: Channel) -> Non
     recipients = sorted(db.session.scalars(
         select(Membership.user_id).where(Membership.server_id == server.id, Membership.user_id != message.author_id,
                                          Membership.notify_level != preferences.LEVEL_NOTHING)))
+    recipients = [r for r in recipients if r not in blocks.blockers_among(message.author_id, recipients)]
     if not recipients:
         return
     db.session.execute(delete(Notification).where(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Invitation, Membership, Notification, Server, User, utcnow
-from app.services import audit, events, moderation, notifications, text
+from app.services import audit, blocks, events, moderation, notifications, text
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 
@@ -165,6 +165,9 @@ def invite_user(inviter: User, server_id: int, username: str) -> Invitation:
     """Invite a user by username; they get a notification with accept and decline."""
     membership = server_service.access_community(inviter, server_id)
     invitee = check_invitee(server_id, username)
+    if blocks.has_blocked(invitee.id, inviter.id):
+        raise ValidationFailed({"username": str(_l("%(name)s does not accept invitations from you.",
+                                                   name=invitee.username))})
     invitation = Invitation(server_id=server_id, inviter_id=inviter.id, code=new_code(), max_uses=1,
                             invitee=invitee, state=PENDING)
     db.session.add(invitation)

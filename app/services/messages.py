@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.services import (
     attachments,
+    blocks,
     direct,
     events,
     formatting,
@@ -174,6 +175,8 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
     """
     membership, channel = access_channel(user, server_id, channel_id)
     moderation.check_can_write(membership, channel)
+    if membership.server.is_dm:
+        direct.check_can_write(membership.server, user)
     content = check_content(raw_content, required=not files)
     original = replies.check_reply_to(reply_to, channel.id)
     nonce = (nonce or "").strip()[:NONCE_MAX] or None
@@ -290,10 +293,10 @@ def delete_message(user: User, message_id: int) -> Channel:
 
 def notify_mentioned(message: Message, server: Server, channel: Channel, user_ids: set[int],
                      kind: str = notifications.MENTION) -> None:
-    """Tell newly mentioned (or answered) members, in the message's transaction; a member who muted the server
-    is not told."""
+    """Tell newly mentioned (or answered) members, in the message's transaction; a member who muted the server,
+    or blocked the author, is not told."""
     levels = preferences.get_levels(server.id, user_ids)
-    for user_id in sorted(user_ids):
+    for user_id in sorted(set(user_ids) - blocks.blockers_among(message.author_id, user_ids)):
         if levels.get(user_id) == preferences.LEVEL_NOTHING:
             continue
         notifications.notify(user_id, kind, actor_id=message.author_id, server_id=server.id,

@@ -24,7 +24,7 @@ from app.models import (
     ServerTerm,
     User,
 )
-from app.services import attachments, audit, events, moderation, notifications, reads, search, text
+from app.services import attachments, audit, events, moderation, notifications, passwords, reads, search, text
 from app.services.errors import ValidationFailed, collect
 
 SERVER_NAME_MAX = 100
@@ -418,6 +418,32 @@ def delete_channel_rows(channel_ids) -> list[str]:
     db.session.execute(delete(Attachment).where(Attachment.channel_id.in_(channel_ids)))
     db.session.execute(delete(Message).where(Message.channel_id.in_(channel_ids)))
     return files
+
+
+def transfer_ownership(user: User, server_id: int, data) -> Membership:
+    """The owner hands the server to another member, confirmed with their password; they stay as an admin."""
+    membership = access_community(user, server_id)
+    if membership.role != ROLE_OWNER:
+        abort(403)
+    username = text.clean_line(data.get("username")).lstrip("@").lower()
+    target = db.session.execute(
+        select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.server_id == server_id, User.username_key == username, User.deleted_at.is_(None))).first()
+    errors = {}
+    if target is None or target[1].id == user.id:
+        errors["username"] = _("Name another member of this server.")
+    if not passwords.verify(user.password_hash, data.get("password") or ""):
+        errors["password"] = _("That is not your password.")
+    if errors:
+        raise ValidationFailed(errors)
+    new_owner, person = target
+    membership.role, new_owner.role = ROLE_ADMIN, ROLE_OWNER
+    membership.server.owner_id = person.id
+    for member_id in (user.id, person.id):  # both see the other controls now
+        events.record_event(events.MEMBER_ROLE_CHANGED, server_id=server_id, user_id=member_id)
+    audit.record(server_id, user.id, audit.OWNERSHIP_TRANSFERRED, person.id, member=person.username)
+    db.session.commit()
+    return new_owner
 
 
 # How long authors may edit their messages: the choices offered (seconds; "" is no limit).

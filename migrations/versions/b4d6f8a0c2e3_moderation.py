@@ -1,4 +1,4 @@
-"""moderation: bans, timeouts, slow mode, audit log
+"""moderation: bans, timeouts, slow mode, audit log, blocks
 
 Revision ID: b4d6f8a0c2e3
 Revises: a3c5e7f9b1d2
@@ -47,6 +47,14 @@ def upgrade():
         batch_op.create_index('ix_audit_entries_server_id_id', ['server_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_entries_server_id_action_id', ['server_id', 'action', 'id'], unique=False)
         batch_op.create_index('ix_audit_entries_server_id_actor_id_id', ['server_id', 'actor_id', 'id'], unique=False)
+    op.create_table('blocks',
+        sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('blocked_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('created_at', app.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['blocked_id'], ['users.id'], ),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+        sa.PrimaryKeyConstraint('user_id', 'blocked_id')
+    )
     with op.batch_alter_table('memberships', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('timed_out_until', app.models.UTCDateTime(), nullable=True))
     with op.batch_alter_table('channels', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
@@ -58,5 +66,6 @@ def downgrade():
         batch_op.drop_column('slow_mode_seconds')
     with op.batch_alter_table('memberships', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_column('timed_out_until')
+    op.drop_table('blocks')
     op.drop_table('audit_entries')
     op.drop_table('bans')

@@ -470,4 +470,33 @@
       if (target) target.scrollIntoView({ block: "center" });
     }
   });
+
+  // Messages of people the reader blocked fold behind "Blocked message · Show" (the ids come with the page).
+  function foldBlocked() {
+    var live = document.getElementById("live");
+    var ids = live && live.dataset.blocked ? live.dataset.blocked.split(" ") : [];
+    if (!ids.length) return;
+    ids.forEach(function (id) {
+      document.querySelectorAll('.message[data-author-id="' + id + '"]:not(.is-blocked):not(.shown-anyway)').forEach(function (message) {
+        message.classList.add("is-blocked");
+        var bar = document.createElement("p");
+        bar.className = "blocked-bar";
+        bar.textContent = live.dataset.blockedLabel + " ";
+        var show = document.createElement("button");
+        show.type = "button";
+        show.className = "button subtle small";
+        show.textContent = live.dataset.showLabel;
+        show.addEventListener("click", function () {
+          message.classList.remove("is-blocked");
+          message.classList.add("shown-anyway");
+          bar.remove();
+        });
+        bar.appendChild(show);
+        message.prepend(bar);
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", foldBlocked);
+  document.addEventListener("htmx:after:swap", foldBlocked);
+  document.addEventListener("htmx:sse:after:message", foldBlocked);
 })();

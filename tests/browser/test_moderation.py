@@ -59,3 +59,27 @@ def test_a_timeout_greys_out_the_members_box_live(new_context):
 
     expect(bob_page.locator("#composer-input")).to_be_disabled()
     expect(bob_page.locator("#composer-notice")).to_contain_text("You are timed out in this server until")
+
+
+def test_a_blocked_persons_messages_fold_away_live(new_context):
+    alice_page, bob_page = new_context().new_page(), new_context().new_page()
+    register(alice_page, unique("alice"))
+    bob = register(bob_page, unique("bob"))
+    server_path = create_server(alice_page, unique("Fold "))
+    invite_and_accept(alice_page, bob_page, bob, server_path)
+    alice_page.goto(server_path)
+    alice_page.locator("#composer-input").fill("before the block")
+    alice_page.locator("#composer-input").press("Enter")
+    theirs = bob_page.locator("#message-list .message", has_text="before the block")
+    theirs.locator(".author").click()
+    bob_page.once("dialog", lambda dialog: dialog.accept())
+    bob_page.locator("#profile-card").get_by_role("button", name="Block").click()
+    expect(theirs.locator(".blocked-bar")).to_have_text("Blocked message Show")  # the page reloaded, folded
+    expect(theirs.locator(".content")).to_be_hidden()
+
+    alice_page.locator("#composer-input").fill("after the block")
+    alice_page.locator("#composer-input").press("Enter")
+    expect(bob_page.locator("#message-list .message.is-blocked")).to_have_count(2)
+    live = bob_page.locator("#" + bob_page.locator("#message-list .message").last.get_attribute("id"))
+    live.get_by_role("button", name="Show").click()
+    expect(live.locator(".content")).to_have_text("after the block")

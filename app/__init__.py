@@ -43,7 +43,20 @@ def create_app(config_class=configuracion.Config) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
 
-    from app import auth, chat, errors, explore, health, invites, members, notifications, profile, security, templating
+    from app import (
+        admin,
+        auth,
+        chat,
+        errors,
+        explore,
+        health,
+        invites,
+        members,
+        notifications,
+        profile,
+        security,
+        templating,
+    )
     from app.cli import register_cli
     from app.realtime import live
     from app.realtime import views as live_views
@@ -61,6 +74,7 @@ def create_app(config_class=configuracion.Config) -> Flask:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(switcher_bp)
     app.register_blueprint(live_views.bp)
+    app.register_blueprint(admin.bp)
     live.init_app(app)
     errors.register(app)
     security.register(app)

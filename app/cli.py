@@ -9,7 +9,8 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, Channel, Membership, Message, Server, User, utcnow
-from app.services import attachments, passwords, rerender, search
+from app.services import accounts, attachments, instance, passwords, rerender, search
+from app.services.errors import ValidationFailed
 
 DEMO_PASSWORD = "charla-demo-2026"
 DEMO_USERS = [
@@ -101,6 +102,47 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Removed {count} orphaned files.")
 
     app.cli.add_command(attachments_cli)
+
+    admin_cli = AppGroup("admin", help="Instance administrators (the admin area at /admin).")
+
+    @admin_cli.command("create")
+    @click.argument("username")
+    @click.option("--email", required=True)
+    @click.option("--birth-date", prompt="Birth date (YYYY-MM-DD)")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def admin_create(username: str, email: str, birth_date: str, password: str):
+        """Create an account that is an instance admin (the first one, on a new instance); names and avatar are
+        set later in its profile."""
+        try:
+            user = accounts.register_user({"username": username, "email": email, "display_name": username,
+                                           "first_name": username, "last_name": username,
+                                           "birth_date": birth_date, "password": password})
+            instance.grant(user.username)
+        except ValidationFailed as failed:
+            raise click.ClickException(" ".join(failed.errors.values())) from None
+        click.echo(f"{user.username} is an instance admin.")
+
+    @admin_cli.command("grant")
+    @click.argument("username")
+    def admin_grant(username: str):
+        """Make an existing account an instance admin."""
+        try:
+            user = instance.grant(username)
+        except ValidationFailed as failed:
+            raise click.ClickException(failed.errors["username"]) from None
+        click.echo(f"{user.username} is an instance admin.")
+
+    @admin_cli.command("revoke")
+    @click.argument("username")
+    def admin_revoke(username: str):
+        """Make an instance admin an ordinary account again."""
+        try:
+            user = instance.grant(username, on=False)
+        except ValidationFailed as failed:
+            raise click.ClickException(failed.errors["username"]) from None
+        click.echo(f"{user.username} is no longer an instance admin.")
+
+    app.cli.add_command(admin_cli)
 
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")

@@ -89,6 +89,10 @@ class User(UserMixin, db.Model):
     # A few words beside the name ("On holiday"), until status_expires_at (None: until changed).
     status_text: Mapped[str] = mapped_column(String(128), default="", server_default="")
     status_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Runs this Charla: the admin area (users, servers, registration). Made by `flask --app run admin`.
+    is_instance_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Set by an instance admin: no sign-in, every session ended, left out of new invitations.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Who may start a direct message with this user: "members" (of a server they share) or "nobody".
     dm_policy: Mapped[str] = mapped_column(String(8), default="members", server_default="members")
 
@@ -499,3 +503,31 @@ class Block(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     blocked_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstanceSetting(db.Model):
+    """One setting of the whole instance (its name, who may register), changed in the admin area."""
+
+    __tablename__ = "instance_settings"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class InstanceAuditEntry(db.Model):
+    """An instance admin's action (accounts, servers, settings), never expired; names copied into `details`."""
+
+    __tablename__ = "instance_audit_entries"
+    __table_args__ = (NO_REUSE,)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Not a foreign key: deleting a server is one of the actions recorded.
+    target_server_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="raise", foreign_keys=[actor_id])
+    target_user: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[target_user_id])

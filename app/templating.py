@@ -18,10 +18,15 @@ from flask_wtf.csrf import generate_csrf
 
 from app.errors import database_is_down
 from app.models import utcnow
-from app.services import attachments, blocks, moderation, replies
+from app.services import attachments, blocks, instance, moderation, replies
 from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group, edit_window_ends
 from app.services.reactions import chips as reaction_chips
+
+
+def instance_name() -> str:
+    """The instance's name for titles (the default when the database does not answer)."""
+    return instance.DEFAULT_NAME if database_is_down() else instance.get_settings().name
 
 
 def signed_in() -> bool:
@@ -78,6 +83,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat
     app.jinja_env.globals["timed_out_until"] = moderation.timed_out_until
     app.jinja_env.globals["blocked_ids"] = blocks.blocked_ids
+    app.jinja_env.globals["instance_name"] = instance_name
+    app.jinja_env.globals["is_instance_admin"] = lambda: signed_in() and current_user.is_instance_admin
     app.jinja_env.globals.update(presence_of=presence_of, presence_label=presence_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

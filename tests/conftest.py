@@ -22,8 +22,8 @@ import configuracion
 from app import create_app
 from app.extensions import db, limiter
 from app.models import ROLE_ADMIN, ROLE_MEMBER, Channel, Membership, Message, Server, User
+from app.services import instance, passwords, sessions
 from app.services import messages as message_service
-from app.services import passwords, sessions
 from app.services import servers as server_service
 from tests.databases import fresh_mysql_database
 
@@ -79,9 +79,11 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def clean_database(app):
-    """Each test starts with empty tables and fresh rate-limit counters."""
+    """Each test starts with empty tables, fresh rate-limit counters, and the instance's default settings
+    (kept without a query, so that query counts do not depend on the settings cache's age)."""
     ctx = app.app_context()
     ctx.push()
+    instance.remember(instance.Settings())
     yield
     db.session.rollback()
     for table in reversed(db.metadata.sorted_tables):

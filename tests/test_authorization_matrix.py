@@ -114,6 +114,15 @@ MATRIX = [
     ("members.unban", "POST", "/servers/{server}/bans/{banned_id}/lift", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),
     ("members.audit_log", "GET", "/servers/{server}/audit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
     ("members.audit_log", "GET", "/servers/{server}/audit?action=nonsense", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=400, owner=400)),
+    # The instance admin area: none of these roles runs the instance (tests/test_instance_admin.py has the admin).
+    ("admin.index", "GET", "/admin", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
+    ("admin.index", "POST", "/admin", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
+    ("admin.users", "GET", "/admin/users", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
+    ("admin.deactivate", "POST", "/admin/users/{author_id}/deactivate", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
+    ("admin.reactivate", "POST", "/admin/users/{author_id}/reactivate", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
+    ("admin.servers", "GET", "/admin/servers", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
+    ("admin.delete_server", "POST", "/admin/servers/{server}/delete", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
+    ("admin.log", "GET", "/admin/log", dict(anonymous=LOGIN, outsider=403, member=403, author=403, admin=403, owner=403)),
     # Blocking the author: anyone who shares a server with them; not themselves; strangers do not see them.
     ("profile.block", "POST", "/users/{author_id}/block", dict(anonymous=LOGIN, outsider=404, member=303, author=400, admin=303, owner=303)),
     ("profile.unblock", "POST", "/users/{author_id}/unblock", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),

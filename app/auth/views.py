@@ -1,4 +1,5 @@
 """Views for registration, login and logout."""
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -7,9 +8,9 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from app import rate_limits
 from app.browser import safe_next
-from app.errors import database_is_down
+from app.errors import database_is_down, render_error
 from app.extensions import htmx, limiter
-from app.services import accounts, sessions
+from app.services import accounts, instance, invitations, sessions
 from app.services.errors import ValidationFailed
 
 bp = Blueprint("auth", __name__)
@@ -70,6 +71,9 @@ def login():
     error = None
     if request.method == "POST":
         user = accounts.authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        if user is not None and user.deactivated_at is not None:
+            return render_template("pages/login.html", next_url=next_url, login=request.form.get("login", ""),
+                                   error=_("This account is deactivated. Ask the people who run this site.")), 403
         if user is not None:
             sessions.start_session(user, request.user_agent.string, request.remote_addr)
             login_user(user, remember=bool(request.form.get("remember")))
@@ -87,6 +91,9 @@ def register():
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url)
+    refused = registration_refused(next_url)
+    if refused is not None:
+        return render_error(403, title=_("Registration is closed"), text=refused)
     errors, values = {}, {}
     if request.method == "POST":
         values = request.form
@@ -100,6 +107,22 @@ def register():
             return redirect(url_for("auth.welcome", next=next_url if next_url != "/" else None), code=303)
     return (render_template("pages/register.html", errors=errors, values=values, next_url=next_url),
             422 if errors else 200)
+
+
+INVITE_PATH = re.compile(r"/invite/([^/?#]{1,64})")
+
+
+def registration_refused(next_url: str) -> str | None:
+    """Why this visitor may not register under the instance's policy (None: they may)."""
+    policy = instance.get_settings().registration
+    if policy == instance.REGISTRATION_CLOSED:
+        return _("This site takes no new accounts. Ask the people who run it.")
+    if policy == instance.REGISTRATION_INVITE:
+        found = INVITE_PATH.fullmatch(urlsplit(next_url).path)
+        invitation = invitations.get_link(found.group(1)) if found else None
+        if invitation is None or invitations.status(invitation) != invitations.OK:
+            return _("New accounts need an invite link: open the link you were given.")
+    return None
 
 
 @bp.get("/welcome")

@@ -78,7 +78,8 @@ def check_recipients(user: User, raw: str | None) -> list[User]:
     if len(names) > GROUP_MAX - 1:
         raise ValidationFailed({"to": _("A conversation has at most %(n)d people, you included.", n=GROUP_MAX)})
     found = {u.username_key: u for u in db.session.scalars(
-        select(User).where(User.username_key.in_(names), User.deleted_at.is_(None)))}
+        select(User).where(User.username_key.in_(names), User.deleted_at.is_(None),
+                           User.deactivated_at.is_(None)))}
     for name in names:
         if name not in found:
             raise ValidationFailed({"to": _("Nobody is called %(name)s.", name=name)})

@@ -146,7 +146,7 @@ PENDING, ACCEPTED, DECLINED, CANCELLED = "pending", "accepted", "declined", "can
 def check_invitee(server_id: int, username: str | None) -> User:
     """The user named, if they exist, are not a member and have no invitation waiting."""
     invitee = db.session.scalar(select(User).where(User.username_key == text.clean_line(username).lower(),
-                                                   User.deleted_at.is_(None)))
+                                                   User.deleted_at.is_(None), User.deactivated_at.is_(None)))
     if invitee is None:
         raise ValidationFailed({"username": str(_l("There is no user with that name."))})
     if is_member(invitee, server_id):

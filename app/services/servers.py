@@ -181,20 +181,27 @@ def delete_server(user: User, server_id: int) -> None:
     membership = access_community(user, server_id)
     if membership.role != ROLE_OWNER:
         abort(403)
-    server = membership.server
-    others = list(db.session.scalars(select(Membership.user_id).where(Membership.server_id == server_id,
-                                                                      Membership.user_id != user.id)))
-    files = delete_channel_rows(select(Channel.id).where(Channel.server_id == server_id).scalar_subquery())
-    db.session.execute(delete(Channel).where(Channel.server_id == server_id))
-    db.session.execute(delete(Membership).where(Membership.server_id == server_id))
-    db.session.execute(delete(ServerTerm).where(ServerTerm.server_id == server_id))
-    db.session.execute(delete(Server).where(Server.id == server_id))
-    events.record_event(events.SERVER_DELETED, server_id=server_id)
-    for member_id in others:
-        notifications.notify(member_id, notifications.SERVER_DELETED, actor_id=user.id, server_id=server_id,
-                             server_name=server.name)
+    files = remove_server(membership.server, user.id)
     db.session.commit()
     attachments.remove_files(files)
+
+
+def remove_server(server: Server, actor_id: int) -> list[str]:
+    """Delete a server and everything in it, in the caller's transaction (invitations, bans and its audit log
+    go by their foreign keys); its other members are told (by the owner, or an instance admin). Returns the
+    stored files to remove once this commits."""
+    others = list(db.session.scalars(select(Membership.user_id).where(Membership.server_id == server.id,
+                                                                      Membership.user_id != actor_id)))
+    files = delete_channel_rows(select(Channel.id).where(Channel.server_id == server.id).scalar_subquery())
+    db.session.execute(delete(Channel).where(Channel.server_id == server.id))
+    db.session.execute(delete(Membership).where(Membership.server_id == server.id))
+    db.session.execute(delete(ServerTerm).where(ServerTerm.server_id == server.id))
+    db.session.execute(delete(Server).where(Server.id == server.id))
+    events.record_event(events.SERVER_DELETED, server_id=server.id)
+    for member_id in others:
+        notifications.notify(member_id, notifications.SERVER_DELETED, actor_id=actor_id, server_id=server.id,
+                             server_name=server.name)
+    return files
 
 
 def normalise_channel_name(raw: str) -> str:

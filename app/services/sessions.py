@@ -59,7 +59,7 @@ def load_user(cookie_id: str) -> User | None:
         return None
     session, user = row
     now = utcnow()
-    if user.deleted_at is not None or session.last_seen_at < now - lifetime():
+    if user.deleted_at is not None or user.deactivated_at is not None or session.last_seen_at < now - lifetime():
         return None
     if now - session.last_seen_at > SEEN_EVERY:
         session.last_seen_at = now

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from flask_migrate import upgrade
 from httpx_sse import connect_sse
 
@@ -190,8 +191,20 @@ class World:
             db.session.remove()
 
 
+def empty_redis() -> None:
+    """Each module's database is new, so its user ids start again at 1: what an earlier module's
+    servers left in Redis under those ids (presence, typing, what members were last told) is not
+    this world's, and would be read as if it were."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        client.flushdb()
+        client.close()
+
+
 @pytest.fixture(scope="module")
 def live_env(tmp_path_factory):
+    empty_redis()
     tmp = tmp_path_factory.mktemp("live")
     url = fresh_database_url(tmp)
     world = World(url)

@@ -68,6 +68,7 @@ def app(tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = database_url_for_tests(tmp_path_factory)
 
     app = create_app(Config)
+    app.test_client_class = IsolatedClient  # every client, not only the `client` fixture's
     limiter.enabled = False  # tests that check limits turn it on
     with app.app_context():
         db.drop_all()
@@ -104,7 +105,6 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def client(app):
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -29,6 +29,22 @@ def test_blocking_from_the_card_folds_their_messages_on_the_page(client, as_user
     assert blocks.blocked_ids(cast.member.id) == set()
 
 
+def test_the_profile_lists_the_blocked_to_unblock_even_after_they_left(client, as_user, cast):
+    client = as_user(cast.member)
+    assert soup(client.get("/profile")).select_one("#blocked-empty") is not None
+    assert client.post(f"/users/{cast.admin.id}/block").status_code == 303
+    server_service.leave_server(cast.admin, cast.server.id)
+    assert client.get(f"/users/{cast.admin.id}/card").status_code == 404  # no card to unblock from any more
+    row = soup(client.get("/profile")).select_one(f"#blocked-{cast.admin.id}")
+    assert "@" + cast.admin.username in row.get_text()
+    form = row.select_one("form")
+    response = client.post(form["action"], data={"next": form.select_one("[name=next]")["value"]})
+    assert response.status_code == 303 and response.headers["Location"] == "/profile#profile-blocked"
+    fresh()
+    assert blocks.blocked_ids(cast.member.id) == set()
+    assert soup(client.get("/profile")).select_one("#blocked-empty") is not None
+
+
 def test_strangers_and_oneself_cannot_be_blocked(client, as_user, cast):
     client = as_user(cast.member)
     assert client.post(f"/users/{cast.outsider.id}/block").status_code == 404

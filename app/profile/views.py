@@ -37,7 +37,7 @@ def profile_context() -> dict:
     """What the profile page shows besides the forms."""
     return {"owned": profiles.owned_servers(current_user), "sessions": sessions.get_sessions(current_user),
             "describe_device": sessions.describe_device, "is_current": sessions.is_current,
-            "seen_recently": sessions.seen_recently}
+            "seen_recently": sessions.seen_recently, "blocked_users": blocks.get_blocked(current_user)}
 
 
 @bp.get("/profile")
@@ -207,7 +207,7 @@ def unblock(user_id: int):
 
 
 def after_block(user_id: int):
-    """The card again for htmx (its button changed; the page reloads to fold or unfold messages), else back."""
+    """The page reloads for htmx (the card's button changed, messages fold or unfold), else back where asked."""
     if wants_fragment():
         return "", 200, {"HX-Refresh": "true"}
     return redirect(safe_next(request.form.get("next")) if request.form.get("next")

@@ -31,6 +31,12 @@ def unblock(user: User, other_id: int) -> None:
     db.session.commit()
 
 
+def get_blocked(user: User) -> list[User]:
+    """Whom `user` blocked, by name (the profile lists them to unblock)."""
+    return list(db.session.scalars(select(User).join(Block, Block.blocked_id == User.id)
+                                   .where(Block.user_id == user.id).order_by(User.username_key)))
+
+
 def blocked_ids(user_id: int) -> set[int]:
     return set(db.session.scalars(select(Block.blocked_id).where(Block.user_id == user_id)))
 

@@ -117,6 +117,8 @@ MATRIX = [
     ("members.timeout", "POST", "/servers/{server}/members/{author_id}/timeout", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=422, owner=422)),
     ("members.end_timeout", "POST", "/servers/{server}/members/{author_id}/timeout/end", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),
     ("members.bans", "GET", "/servers/{server}/bans", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
+    ("members.ban_by_name", "POST", "/servers/{server}/bans", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=422, owner=422)),
+    ("members.ban_by_name", "POST", "/servers/{dm}/bans", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
     ("members.unban", "POST", "/servers/{server}/bans/{banned_id}/lift", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=303, owner=303)),
     ("members.audit_log", "GET", "/servers/{server}/audit", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=200, owner=200)),
     ("members.audit_log", "GET", "/servers/{server}/audit?action=nonsense", dict(anonymous=LOGIN, outsider=404, member=403, author=403, admin=400, owner=400)),

@@ -121,6 +121,51 @@ def test_a_banned_user_is_kept_out_by_every_way_in(client, as_user, cast):
     assert refused.value.errors["username"] == "oscar is banned from this server."
 
 
+def test_someone_who_left_is_banned_by_name_and_cannot_come_back(client, as_user, cast):
+    said = cast.post(cast.member, "spam before leaving").id
+    server_service.leave_server(cast.member, cast.server.id)
+    admin = as_user(cast.admin)
+    form = soup(admin.get(f"/servers/{cast.server.id}/bans")).select_one("details.ban-by-name form")
+    response = admin.post(form["action"], data={"username": "@" + cast.member.username.upper(), "reason": "spam",
+                                                "delete_messages": "3600"}, headers=htmx_headers())
+    assert response.status_code == 200
+    panel = soup(response)
+    assert panel.select_one("[role=status]").get_text() == f"{cast.member.display_name} was banned from the server."
+    assert panel.select_one(f"#ban-{cast.member.id}") is not None
+    fresh()
+    assert db.session.get(Message, said) is None
+    assert db.session.get(Server, cast.server.id).member_count == 2  # counted out once, when they left
+    [entry] = [e for e in entries(cast.server.id) if e.action == audit.MEMBER_BANNED]
+    assert (entry.actor_id, entry.target_user_id) == (cast.admin.id, cast.member.id)
+    assert entry.details["deleted_messages"] == 1
+    back = as_user(cast.member).post(f"/servers/{cast.server.id}/join")
+    assert back.status_code == 403 and "You are banned from Book Club: spam" in back.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who, username, status, error", [
+    ("admin", "nobody-here", 422, "There is no user with that name."),
+    ("admin", "", 422, "There is no user with that name."),
+    ("admin", "adam", 422, "You cannot ban yourself."),
+    ("admin", "olivia", 403, None),  # the owner, a member: banned only as the member list allows
+    ("member", "oscar", 403, None),  # members do not ban
+])
+def test_who_cannot_be_banned_by_name(client, as_user, cast, who, username, status, error):
+    response = as_user(getattr(cast, who)).post(f"/servers/{cast.server.id}/bans", data={"username": username})
+    assert response.status_code == status
+    if error:
+        assert soup(response).select_one(".field-error").get_text() == error
+    fresh()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Ban)) == 0
+    assert entries(cast.server.id) == []
+
+
+def test_banning_by_name_twice_says_so(client, as_user, cast):
+    moderation.ban_by_name(cast.owner, cast.server.id, {"username": cast.outsider.username})
+    response = as_user(cast.admin).post(f"/servers/{cast.server.id}/bans", data={"username": cast.outsider.username})
+    assert response.status_code == 409
+    assert soup(response).select_one(".field-error").get_text() == "oscar is already banned."
+
+
 def test_a_ban_may_delete_the_members_recent_messages_with_their_files(cast, local_storage):
     old = cast.post(cast.member, "last month")
     db.session.execute(db.update(Message).where(Message.id == old.id).values(created_at=utcnow() - timedelta(days=30)))

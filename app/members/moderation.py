@@ -41,16 +41,29 @@ def end_timeout(server_id: int, user_id: int):
     return back_to_members(server_id)
 
 
-def render_bans(server_id: int, status: int = 200):
+def render_bans(server_id: int, status: int = 200, errors: dict | None = None, banned=None):
     membership, bans = moderation.get_bans(current_user, server_id)
     return render_page_or_fragment("pages/bans.html", "partials/members/bans.html", status,
-                                   server=membership.server, bans=bans)
+                                   server=membership.server, bans=bans, errors=errors or {}, banned=banned,
+                                   values=http_request.form if errors else {})
 
 
 @bp.get("/servers/<int:server_id>/bans")
 def bans(server_id: int):
     """Who is banned, by whom, why (owners and admins)."""
     return render_bans(server_id)
+
+
+@bp.post("/servers/<int:server_id>/bans")
+def ban_by_name(server_id: int):
+    """Ban someone by username: a member, or someone who left or never came."""
+    try:
+        banned = moderation.ban_by_name(current_user, server_id, http_request.form)
+    except ValidationFailed as failed:
+        return render_bans(server_id, status=failed.status, errors=failed.errors)
+    if wants_fragment():
+        return render_bans(server_id, banned=banned)
+    return redirect(url_for("members.bans", server_id=server_id), code=303)
 
 
 @bp.post("/servers/<int:server_id>/bans/<int:user_id>/lift")

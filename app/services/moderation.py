@@ -86,19 +86,45 @@ def ban(user: User, server_id: int, member_id: int, data) -> User:
     """Ban a member: out of the server at once (every tab), kept out, told why; perhaps their recent
     messages deleted (the last hour, day or week)."""
     actor, target = access_target(user, server_id, member_id)
-    values = collect(reason=lambda: check_reason(data.get("reason")),
-                             window=lambda: check_choice(data.get("delete_messages", ""), DELETE_WINDOWS,
-                                                         "delete_messages"))
+    values = check_ban(data)
     banned = db.session.get(User, member_id)
-    server = actor.server
     db.session.delete(target)
     db.session.execute(update(Server).where(Server.id == server_id).values(member_count=Server.member_count - 1))
-    db.session.add(Ban(server_id=server_id, user_id=member_id, actor_id=user.id, reason=values["reason"]))
     events.record_event(events.MEMBER_LEFT, server_id=server_id, user_id=member_id)
-    deleted, files = delete_recent_messages(server_id, member_id, values["window"])
     notifications.notify(member_id, notifications.BANNED, actor_id=user.id, server_id=server_id,
-                         server_name=server.name)
-    audit.record(server_id, user.id, audit.MEMBER_BANNED, member_id, member=banned.username,
+                         server_name=actor.server.name)
+    return write_ban(user, server_id, banned, values)
+
+
+def ban_by_name(user: User, server_id: int, data) -> User:
+    """Ban by username, from the Bans page: a member as from the member list; anyone else (who left, was
+    removed, or never came) is kept out before they come back, their recent messages here perhaps deleted."""
+    servers.access_as_admin(user, server_id)
+    username = text.clean_line(data.get("username")).lstrip("@").lower()
+    target = db.session.scalar(select(User).where(User.username_key == username, User.deleted_at.is_(None))) \
+        if username else None
+    if target is None:
+        raise ValidationFailed({"username": _("There is no user with that name.")})
+    if target.id == user.id:
+        raise ValidationFailed({"username": _("You cannot ban yourself.")})
+    if get_ban(server_id, target.id) is not None:
+        raise ValidationFailed({"username": _("%(name)s is already banned.", name=target.username)}, status=409)
+    if db.session.scalar(select(Membership.id).where(Membership.server_id == server_id,
+                                                     Membership.user_id == target.id)) is not None:
+        return ban(user, server_id, target.id, data)
+    return write_ban(user, server_id, target, check_ban(data))
+
+
+def check_ban(data) -> dict:
+    return collect(reason=lambda: check_reason(data.get("reason")),
+                   window=lambda: check_choice(data.get("delete_messages", ""), DELETE_WINDOWS, "delete_messages"))
+
+
+def write_ban(user: User, server_id: int, banned: User, values: dict) -> User:
+    """The ban itself, the deletions and the audit entry, in one transaction (the caller's changes too)."""
+    db.session.add(Ban(server_id=server_id, user_id=banned.id, actor_id=user.id, reason=values["reason"]))
+    deleted, files = delete_recent_messages(server_id, banned.id, values["window"])
+    audit.record(server_id, user.id, audit.MEMBER_BANNED, banned.id, member=banned.username,
                  reason=values["reason"], deleted_messages=deleted)
     db.session.commit()
     attachments.remove_files(files)

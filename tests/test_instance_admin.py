@@ -1,8 +1,11 @@
 """The instance admin: made by the CLI, sets the name and who may register, deactivates accounts, deletes
 servers; every action on the instance log."""
+import pytest
+
 from app.extensions import db
 from app.models import InstanceAuditEntry, Notification, Server, User, UserSession
-from app.services import instance, invitations
+from app.services import instance, invitations, mentions
+from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from tests.conftest import PASSWORD, fresh, make_user, soup
 
@@ -65,7 +68,7 @@ def test_registration_open_by_invite_or_closed(client, as_user, cast):
     assert db.session.scalar(db.select(User.id).where(User.username_key == "newbie")) is None
 
 
-def test_a_deactivated_account_is_signed_out_everywhere_and_kept_out(client, as_user, cast):
+def test_a_deactivated_account_is_signed_out_everywhere_and_out_of_reach(client, as_user, cast):
     admin = make_admin()
     member_client = as_user(cast.member)
     assert member_client.get("/").status_code == 200
@@ -83,6 +86,10 @@ def test_a_deactivated_account_is_signed_out_everywhere_and_kept_out(client, as_
         assert failed.errors["username"] == "There is no user with that name."
     else:
         raise AssertionError("a deactivated account was invited")
+    fresh()
+    assert [user.username for user in mentions.suggest(cast.owner, cast.server.id, "")] == ["adam"]
+    with pytest.raises(ValidationFailed):
+        server_service.transfer_ownership(cast.owner, cast.server.id, {"username": "mia", "password": PASSWORD})
     assert as_admin.post(f"/admin/users/{admin.id}/deactivate").status_code == 409
     assert as_admin.post(f"/admin/users/{cast.member.id}/reactivate").status_code == 303
     assert client.post("/login", data={"login": "mia", "password": PASSWORD}).status_code == 303

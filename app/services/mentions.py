@@ -77,7 +77,8 @@ def suggest(user: User, server_id: int, prefix: str) -> list[User]:
     if not PREFIX_RE.match(prefix):
         return []
     query = (select(User).join(Membership, Membership.user_id == User.id)
-             .where(Membership.server_id == server_id, User.deleted_at.is_(None), User.id != user.id)
+             .where(Membership.server_id == server_id, User.deleted_at.is_(None), User.deactivated_at.is_(None),
+                    User.id != user.id)
              .order_by(User.username_key).limit(SUGGESTIONS))
     if prefix:
         query = query.where(User.username_key >= prefix, User.username_key < prefix + "\U0010ffff")

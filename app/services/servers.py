@@ -435,7 +435,8 @@ def transfer_ownership(user: User, server_id: int, data) -> Membership:
     username = text.clean_line(data.get("username")).lstrip("@").lower()
     target = db.session.execute(
         select(Membership, User).join(User, User.id == Membership.user_id)
-        .where(Membership.server_id == server_id, User.username_key == username, User.deleted_at.is_(None))).first()
+        .where(Membership.server_id == server_id, User.username_key == username, User.deleted_at.is_(None),
+               User.deactivated_at.is_(None))).first()
     errors = {}
     if target is None or target[1].id == user.id:
         errors["username"] = _("Name another member of this server.")

@@ -11,6 +11,7 @@ from app.models import (
     Attachment,
     AuditEntry,
     Ban,
+    Channel,
     Invitation,
     Membership,
     Message,
@@ -19,7 +20,7 @@ from app.models import (
     Server,
     utcnow,
 )
-from app.services import attachments, audit, invitations, moderation
+from app.services import attachments, audit, direct, invitations, moderation, reactions
 from app.services import messages as message_service
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
@@ -242,6 +243,23 @@ def test_a_timed_out_member_reads_but_cannot_post_react_or_upload(client, as_use
     assert db.session.scalar(db.select(db.func.count()).select_from(MessageReaction)) == 0
     assert [e.action for e in entries(cast.server.id)] == [audit.MEMBER_TIMED_OUT]
     assert entries(cast.server.id)[0].details["seconds"] == 600
+
+
+def test_the_services_refuse_a_timed_out_member_whatever_the_caller(cast):
+    """Not only the forms: the services themselves refuse, in this server only."""
+    message = cast.post(cast.owner, "read me")
+    moderation.time_out(cast.admin, cast.server.id, cast.member.id, {"duration": "60"})
+    with pytest.raises(ValidationFailed) as posting:
+        message_service.send_message(cast.member, cast.server.id, cast.channel.id, "let me speak")
+    with pytest.raises(ValidationFailed) as reacting:
+        reactions.react(cast.member, message.id, "👍", on=True)
+    assert (posting.value.status, reacting.value.status) == (403, 403)
+    assert "timed out" in posting.value.errors["content"] and "timed out" in reacting.value.errors["emoji"]
+    conversation = direct.open_conversation(cast.member, cast.owner.username)  # elsewhere they still talk
+    channel_id = db.session.scalar(db.select(Channel.id).where(Channel.server_id == conversation.id))
+    assert message_service.send_message(cast.member, conversation.id, channel_id, "hello").id
+    fresh()
+    assert messages_of(cast.member.id) == ["hello"]
 
 
 def test_a_timeout_ends_by_itself_or_early(client, as_user, cast):

@@ -81,7 +81,7 @@ def test_an_outsider_sees_a_public_servers_preview_and_joins_from_it(client, as_
 # ---- Bans -----------------------------------------------------------------------------------------------
 
 
-def test_a_ban_puts_the_member_out_tells_them_and_goes_on_the_record(cast):
+def test_a_ban_puts_the_member_out_tells_them_and_goes_on_the_record(client, as_user, cast):
     moderation.ban(cast.admin, cast.server.id, cast.member.id, {"reason": "  spam  "})
     fresh()
     assert db.session.scalar(db.select(Membership.id).where(Membership.user_id == cast.member.id,
@@ -91,6 +91,8 @@ def test_a_ban_puts_the_member_out_tells_them_and_goes_on_the_record(cast):
     assert (ban.actor_id, ban.reason) == (cast.admin.id, "spam")
     told = db.session.scalar(db.select(Notification).where(Notification.user_id == cast.member.id))
     assert (told.kind, told.server_name) == ("banned", "Book Club")
+    panel = soup(as_user(cast.member).get("/notifications"))
+    assert panel.select_one(f"#notification-{told.id} p").get_text() == "Adam banned you from Book Club."
     [entry] = [e for e in entries(cast.server.id) if e.action == audit.MEMBER_BANNED]
     assert (entry.actor_id, entry.target_user_id, entry.details["reason"]) == (cast.admin.id, cast.member.id, "spam")
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Invitation, Membership, Notification, Server
-from app.services import events, invitations
+from app.services import events, invitations, notifications
 from app.services.errors import ValidationFailed
 from tests.conftest import fresh, htmx_headers, make_user, soup
 
@@ -104,3 +104,20 @@ def test_a_direct_invitation_code_is_not_a_link(client, as_user, cast):
     invitation = invitations.invite_user(cast.member, cast.server.id, "oscar")
     as_user(make_user("stranger"))
     assert client.get(f"/invite/{invitation.code}").status_code == 404
+
+
+def test_every_kind_of_notification_says_what_happened(client, as_user, cast):
+    """A new kind without its sentence in the panel would show an empty entry."""
+    kinds = {value for name, value in vars(notifications).items()
+             if name.isupper() and isinstance(value, str) and name != "LIST_SIZE"}
+    message = cast.post(cast.owner, "hello @mia")
+    invitation = invitations.invite_user(cast.owner, cast.server.id, cast.outsider.username)
+    db.session.execute(db.delete(Notification))
+    for kind in sorted(kinds):
+        notifications.notify(cast.member.id, kind, actor_id=cast.owner.id, server_id=cast.server.id,
+                             server_name="Book Club", channel_name="general", message_id=message.id,
+                             invitation_id=invitation.id if kind == notifications.INVITATION else None)
+    db.session.commit()
+    panel = soup(as_user(cast.member).get("/notifications"))
+    said = {" ".join(p.get_text(" ", strip=True) for p in item.select("p")) for item in panel.select("li.notification")}
+    assert len(said) == len(kinds) and all("Olivia" in sentence for sentence in said), said

@@ -141,6 +141,7 @@ MATRIX = [
     # Direct messages: {dm} is a group of the member, the author and the owner (not the admin); {pair} is the
     # member and the author alone. A conversation has no administration: those endpoints do not know it.
     ("chat.direct_home", "GET", "/dms", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
+    ("chat.direct_people", "GET", "/dms/people?q=a", dict(anonymous=LOGIN, outsider=302, member=302, author=302, admin=302, owner=302)),
     ("chat.open_direct", "POST", "/dms", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
     ("chat.leave_direct", "POST", "/dms/{dm}/leave", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=404, owner=303)),
     ("chat.leave_direct", "POST", "/dms/{pair}/leave", dict(anonymous=LOGIN, outsider=404, member=409, author=409, admin=404, owner=404)),

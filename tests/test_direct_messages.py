@@ -3,9 +3,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Channel, Membership, Message, Notification, Server
-from app.services import direct, reads
+from app.services import blocks, direct, preferences, reads
 from app.services import messages as message_service
 from app.services import notifications as notification_service
+from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 from tests.conftest import fresh, htmx_headers, make_user, soup
 
@@ -233,7 +234,6 @@ def test_the_conversations_page_costs_the_same_with_more_conversations(client, a
         assert client.get("/dms").status_code == 200
     for i in range(6):
         user = make_user(f"friend{i}")
-        from app.services import servers as server_service
         server_service.add_member(user, cast.server)
         db.session.commit()
         pair = direct.open_conversation(cast.member, user.username)
@@ -241,3 +241,29 @@ def test_the_conversations_page_costs_the_same_with_more_conversations(client, a
     with query_counter as many:
         assert client.get("/dms").status_code == 200
     assert many.count == few.count
+
+
+def test_the_new_message_page_lists_whom_you_may_message_and_finds_them(client, as_user, cast):
+    quiet = make_user("quiet", dm_policy=preferences.DM_NOBODY)
+    rude = make_user("rude", display_name="Rude Person")
+    alba = make_user("zed", display_name="Alba Zed")
+    for user in (quiet, rude, alba):
+        server_service.add_member(user, cast.server)
+    db.session.commit()
+    blocks.block(rude, cast.member.id)  # rude blocked mia: not offered to her
+    client = as_user(cast.member)
+    page = soup(client.get("/dms"))
+    listed = [row.select_one(".muted").get_text() for row in page.select("#dm-people li.member")]
+    assert listed == ["@adam", "@olivia", "@zed"]  # not the outsider, herself, who accepts none, or who blocked her
+    found = soup(client.get("/dms/people?q=OLI", headers=htmx_headers("dm-people")))
+    assert [row["id"] for row in found.select("li.member")] == [f"dm-person-{cast.owner.id}"]
+    by_name = soup(client.get("/dms?q=alba"))  # the display name, not only the username
+    assert [row["id"] for row in by_name.select("#dm-people li.member")] == [f"dm-person-{alba.id}"]
+    none = soup(client.get("/dms/people?q=100%25", headers=htmx_headers("dm-people")))
+    assert none.select_one("#dm-people-empty").get_text() == "Nobody you can message matches “100%”."
+    assert client.get("/dms/people?q=ad").headers["Location"] == "/dms?q=ad"  # without htmx: the page
+    form = page.select_one(f"#dm-person-{cast.owner.id} form")
+    opened = client.post(form["action"], data={field["name"]: field["value"] for field in form.select("input")})
+    assert opened.status_code == 303
+    fresh()
+    assert opened.headers["Location"] == f"/servers/{direct.find_pair(cast.member.id, cast.owner.id).id}"

@@ -3,7 +3,7 @@
 A conversation opens at its server URL like any channel (app.chat.views
 branches on `server.is_dm` for what it shows around the messages).
 """
-from flask import abort, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,16 +11,29 @@ from app import rate_limits
 from app.chat.views import bp, load_workspace, render_workspace
 from app.errors import render_error
 from app.extensions import limiter
-from app.responses import redirect_to
+from app.responses import redirect_to, wants_fragment
 from app.services import direct
 from app.services import servers as server_service
 from app.services.errors import ValidationFailed
 
 
+def people_context() -> dict:
+    query = request.args.get("q", "")
+    return {"people_found": direct.find_people(current_user, query), "people_query": query}
+
+
 @bp.get("/dms")
 def direct_home():
-    """Your conversations, and a box to start one."""
-    return render_workspace(**load_workspace(dm_home=True), errors={}, values={})
+    """Your conversations, a box to start one, and the people you may message (?q= narrows them)."""
+    return render_workspace(**load_workspace(dm_home=True), **people_context(), errors={}, values={})
+
+
+@bp.get("/dms/people")
+def direct_people():
+    """The people list alone, as the search box is typed in (htmx); the page otherwise."""
+    if not wants_fragment():
+        return redirect(url_for("chat.direct_home", q=request.args.get("q") or None))
+    return render_template("partials/dms/people.html", **people_context())
 
 
 @bp.post("/dms")
@@ -30,8 +43,8 @@ def open_direct():
     try:
         server = direct.open_conversation(current_user, request.form.get("to"))
     except ValidationFailed as failed:
-        body, _status, headers = render_workspace(**load_workspace(dm_home=True), errors=failed.errors,
-                                                  values=request.form)
+        body, _status, headers = render_workspace(**load_workspace(dm_home=True), **people_context(),
+                                                  errors=failed.errors, values=request.form)
         return body, 422, headers
     return redirect_to(url_for("chat.server", server_id=server.id))
 

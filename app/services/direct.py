@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
     DM_KIND,
     SERVER_KIND,
+    Block,
     Channel,
     Membership,
     Message,
@@ -30,6 +31,8 @@ from app.services.errors import ValidationFailed
 from app.services.servers import delete_channel_rows
 
 GROUP_MAX = 10  # people in a conversation, its starter included
+PEOPLE_SHOWN = 20  # people listed under "New message" (a search narrows them)
+QUERY_MAX = 64
 CHANNEL_NAME = "dm"
 NAME_SPLIT = re.compile(r"[\s,;]+")
 
@@ -68,6 +71,25 @@ def shares_a_server(user_id: int, other_ids) -> set[int]:
             .where(Membership.user_id == user_id, Server.kind == SERVER_KIND))
     return set(db.session.scalars(select(Membership.user_id).distinct()
                                   .where(Membership.server_id.in_(mine), Membership.user_id.in_(list(other_ids)))))
+
+
+def find_people(user: User, raw_query: str | None = None) -> list[User]:
+    """People `user` may message (they share a server, accept direct messages, neither blocked the other),
+    by username, those whose username or display name starts with the query; at most PEOPLE_SHOWN."""
+    query = (raw_query or "").strip().lstrip("@")[:QUERY_MAX].lower()
+    mine = (select(Membership.server_id).join(Server, Server.id == Membership.server_id)
+            .where(Membership.user_id == user.id, Server.kind == SERVER_KIND))
+    blocked = select(Block.blocked_id).where(Block.user_id == user.id)
+    blockers = select(Block.user_id).where(Block.blocked_id == user.id)
+    found = (select(User).where(User.id.in_(select(Membership.user_id).where(Membership.server_id.in_(mine))),
+                                User.id != user.id, User.deleted_at.is_(None), User.deactivated_at.is_(None),
+                                User.dm_policy != preferences.DM_NOBODY,
+                                User.id.not_in(blocked), User.id.not_in(blockers))
+             .order_by(User.username_key).limit(PEOPLE_SHOWN))
+    if query:
+        found = found.where(or_(User.username_key.startswith(query, autoescape=True),
+                                func.lower(User.display_name).startswith(query, autoescape=True)))
+    return list(db.session.scalars(found))
 
 
 def check_recipients(user: User, raw: str | None) -> list[User]:

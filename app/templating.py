@@ -1,4 +1,5 @@
 """What every template may use: globals and filters."""
+import logging
 import uuid
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import database_is_down
 from app.models import utcnow
@@ -23,10 +25,19 @@ from app.services.formatting import message_html
 from app.services.messages import CONTENT_MAX, continues_group, edit_window_ends
 from app.services.reactions import chips as reaction_chips
 
+log = logging.getLogger(__name__)
+
 
 def instance_name() -> str:
-    """The instance's name for titles (the default when the database does not answer)."""
-    return instance.DEFAULT_NAME if database_is_down() else instance.get_settings().name
+    """The instance's name for titles: the default when the database does not answer, or cannot be read
+    (an error page must still render when the request failed in the database)."""
+    if database_is_down():
+        return instance.DEFAULT_NAME
+    try:
+        return instance.get_settings().name
+    except SQLAlchemyError:
+        log.warning("Could not read the instance's name; the title shows the default", exc_info=True)
+        return instance.DEFAULT_NAME
 
 
 def signed_in() -> bool:

@@ -3,9 +3,11 @@ import logging
 import re
 
 import pytest
+from sqlalchemy.exc import ProgrammingError
 
 import configuracion
 from app import create_app
+from app.services import instance
 from app.services import servers as server_service
 from tests.conftest import htmx_headers, log_in, make_user, soup
 
@@ -70,6 +72,24 @@ def test_500_logs_the_traceback_and_shows_no_internals(client, as_user, monkeypa
     assert toast.headers["HX-Retarget"] == "#toasts"
     assert any("GET /" in r.getMessage() and r.exc_info and "secret internal detail" in str(r.exc_info[1])
                for r in caplog.records)
+
+
+def test_a_500_from_the_database_still_renders_its_page(client, as_user, monkeypatch, caplog):
+    """The failing query may be the one the title needs (the instance's name): the page shows the default."""
+    as_user(make_user("mia"))
+
+    def unreadable(user=None):
+        raise ProgrammingError("SELECT ...", {}, Exception("no such table"))
+
+    monkeypatch.setattr(server_service, "get_user_servers", unreadable)
+    monkeypatch.setattr(instance, "get_settings", unreadable)
+    with caplog.at_level(logging.WARNING):
+        response = client.get("/")
+    assert response.status_code == 500
+    page = soup(response)
+    assert page.select_one("h1").text == "Something went wrong"
+    assert page.select_one("title").text.strip().endswith("Charla")
+    assert any("instance's name" in r.getMessage() for r in caplog.records)
 
 
 def test_security_headers_and_strict_csp(client):

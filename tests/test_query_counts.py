@@ -5,9 +5,9 @@ from sqlalchemy import insert, select, update
 
 from app.extensions import db
 from app.models import ROLE_MEMBER, Channel, Message, MessageReaction, utcnow
-from app.services import formatting
+from app.services import blocks, formatting, instance, moderation
 from app.services import servers as server_service
-from tests.conftest import htmx_headers, make_user
+from tests.conftest import htmx_headers, make_user, soup
 
 
 def source(i: int) -> str:
@@ -72,3 +72,37 @@ def test_query_counts_do_not_grow_with_data(client, as_user, cast, query_counter
     # a full page also reads whom the reader blocked (their messages fold away).
     assert max(large.values()) <= 17, large
     assert large["channel page"] <= 14, large
+
+
+def test_moderation_admin_and_profile_pages_cost_the_same_with_more_rows(client, as_user, cast, query_counter):
+    admin = make_user("root")
+    instance.grant(admin.username)
+    paths = {"bans": (cast.owner, f"/servers/{cast.server.id}/bans"), "accounts": (admin, "/admin/users"),
+             "servers": (admin, "/admin/servers"), "admin log": (admin, "/admin/log"),
+             "profile": (cast.owner, "/profile")}
+
+    def count() -> dict[str, int]:
+        counts = {}
+        for name, (user, path) in paths.items():
+            browser = as_user(user)
+            with query_counter as counter:
+                assert browser.get(path).status_code == 200
+            counts[name] = counter.count
+        return counts
+
+    def grow(tag: str, n: int) -> None:
+        for i in range(n):
+            person = make_user(f"p{tag}{i}")
+            server_service.add_member(person, cast.server)
+            db.session.commit()
+            blocks.block(cast.owner, person.id)
+            moderation.ban_by_name(cast.admin, cast.server.id, {"username": person.username, "reason": "r"})
+            server_service.create_server(person, {"name": f"S {tag}{i}"})
+            instance.deactivate(admin, person.id)
+
+    grow("a", 1)
+    few = count()
+    grow("b", 6)
+    assert count() == few
+    assert len(soup(as_user(cast.owner).get("/profile")).select("#blocked-list li")) == 7
+    assert len(soup(as_user(cast.owner).get(f"/servers/{cast.server.id}/bans")).select("#bans-panel li.member")) == 7

@@ -219,6 +219,8 @@ class Membership(db.Model):
     notify_level: Mapped[str] = mapped_column(String(8), default="mentions", server_default="mentions")
     # Timed out by a moderator: reads but does not post, react or upload until then (services.moderation).
     timed_out_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A direct conversation the member closed: out of their list until someone writes in it (services.direct).
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     server: Mapped[Server] = relationship(lazy="raise")
 

@@ -2,8 +2,8 @@
 import pytest
 
 from app.extensions import db
-from app.models import Channel, Membership, Message, Notification, Server
-from app.services import blocks, direct, preferences, reads
+from app.models import Channel, Event, Membership, Message, Notification, Server
+from app.services import blocks, direct, events, preferences, reads
 from app.services import messages as message_service
 from app.services import notifications as notification_service
 from app.services import servers as server_service
@@ -267,3 +267,29 @@ def test_the_new_message_page_lists_whom_you_may_message_and_finds_them(client, 
     assert opened.status_code == 303
     fresh()
     assert opened.headers["Location"] == f"/servers/{direct.find_pair(cast.member.id, cast.owner.id).id}"
+
+
+def test_closing_a_conversation_takes_it_out_of_the_list_until_someone_writes(client, as_user, cast):
+    pair = direct.open_conversation(cast.owner, cast.member.username)
+    client = as_user(cast.member)
+    listed = f"#conversation-link-{pair.id}"
+    form = soup(client.get(f"/servers/{pair.id}")).select_one(f"form[action='/dms/{pair.id}/close']")
+    message_service.send_message(cast.owner, pair.id, channel_of(pair).id, "unread for mia")
+    page = soup(client.get("/dms"))
+    assert page.select_one(listed) is not None and not page.select_one("#dms-unread-all").has_attr("hidden")
+    assert client.post(form["action"]).headers["Location"] == "/dms"
+    page = soup(client.get("/dms"))
+    assert page.select_one(listed) is None
+    assert page.select_one("#dms-unread-all").has_attr("hidden")  # closing read it: nothing lit, nothing listed
+    # Opened by its address it shows (it is the one on the page), still closed for the list elsewhere.
+    assert soup(client.get(f"/servers/{pair.id}")).select_one(listed) is not None
+    assert soup(client.get("/dms")).select_one(listed) is None
+    message_service.send_message(cast.owner, pair.id, channel_of(pair).id, "are you there?")
+    assert soup(client.get("/dms")).select_one(listed) is not None
+    # Closed again, "New message" to the same person opens it back.
+    client.post(form["action"])
+    assert direct.open_conversation(cast.member, cast.owner.username).id == pair.id
+    assert soup(client.get("/dms")).select_one(listed) is not None
+    fresh()
+    changed = db.session.scalars(db.select(Event.user_id).where(Event.kind == events.CONVERSATIONS_CHANGED))
+    assert list(changed) == [cast.member.id] * 4  # closed, reopened by a message, closed, reopened by her

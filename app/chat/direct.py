@@ -49,6 +49,16 @@ def open_direct():
     return redirect_to(url_for("chat.server", server_id=server.id))
 
 
+@bp.post("/dms/<int:server_id>/close")
+def close_direct(server_id: int):
+    """Close a conversation: out of your list until someone writes in it."""
+    membership = server_service.access_membership(current_user, server_id)
+    if not membership.server.is_dm:
+        abort(404)
+    direct.close_conversation(current_user, membership.server)
+    return redirect_to(url_for("chat.direct_home"))
+
+
 @bp.post("/dms/<int:server_id>/leave")
 def leave_direct(server_id: int):
     """Leave a group conversation."""

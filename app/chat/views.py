@@ -50,7 +50,7 @@ def load_workspace(server_id: int | None = None, channel_id: int | None = None,
                 # Opening a channel reads it (up to what is shown).
                 reads.mark_read(current_user, channel, history.messages[-1].id, checked=True)
     if dm_home:
-        context["conversations"] = direct.get_conversations(current_user)
+        context["conversations"] = direct.get_conversations(current_user, server_id)
     # Read after marking, so the open channel is not shown unread.
     context.update(servers=server_service.get_user_servers(current_user),
                    reads=reads.get_read_state(current_user.id),

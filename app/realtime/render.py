@@ -326,6 +326,14 @@ class ServerDeletedHandler(Handler):
         return server_removed(view)
 
 
+@handles(kinds.CONVERSATIONS_CHANGED)
+class ConversationsHandler(Handler):
+    """A conversation closed or reopened: the list of conversations redraws, where it is open."""
+
+    def render(self, view):
+        return view.rules(SERVERS_CHANGED, {"when": "#conversation-list", "refresh": ["#channels-column"]})
+
+
 @handles(kinds.MEMBER_JOINED, kinds.MEMBER_LEFT)
 class MembershipHandler(Handler):
     """The member's own tabs add or drop the server; everyone else sees the new member count."""

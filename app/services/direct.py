@@ -26,7 +26,7 @@ from app.models import (
     Server,
     User,
 )
-from app.services import attachments, blocks, events, notifications, preferences
+from app.services import attachments, blocks, events, notifications, preferences, reads
 from app.services.errors import ValidationFailed
 from app.services.servers import delete_channel_rows
 
@@ -132,6 +132,8 @@ def open_conversation(user: User, raw_to: str | None) -> Server:
     if key is not None:
         existing = find_pair(user.id, people[0].id)
         if existing is not None:
+            reopen(existing.id, [user.id])
+            db.session.commit()
             return existing
     everyone = [user] + people
     server = Server(kind=DM_KIND, dm_key=key, name="", name_key="", description="", owner_id=user.id,
@@ -151,14 +153,40 @@ def open_conversation(user: User, raw_to: str | None) -> Server:
     return server
 
 
-def get_conversations(user: User) -> list[Conversation]:
-    """The user's conversations, most recently active first, with their people: two queries."""
+def close_conversation(user: User, server: Server) -> None:
+    """Take a conversation out of the user's list (read up to its newest message) until someone writes in it
+    or the user opens it again; their other tabs redraw the list."""
+    channel = db.session.scalar(select(Channel).where(Channel.server_id == server.id))
+    db.session.execute(update(Membership).where(Membership.server_id == server.id, Membership.user_id == user.id)
+                       .values(closed=True))
+    events.record_event(events.CONVERSATIONS_CHANGED, user_id=user.id)
+    reads.mark_read(user, channel)  # commits, the closing too
+
+
+def reopen(server_id: int, user_ids=None) -> None:
+    """Put the conversation back in the lists of those who closed it (of `user_ids`, or everyone), in the
+    caller's transaction: a new message, or opening it from "New message"."""
+    closed = select(Membership.user_id).where(Membership.server_id == server_id, Membership.closed.is_(True))
+    if user_ids is not None:
+        closed = closed.where(Membership.user_id.in_(list(user_ids)))
+    reopened = list(db.session.scalars(closed))
+    if reopened:
+        db.session.execute(update(Membership).where(Membership.server_id == server_id,
+                                                    Membership.user_id.in_(reopened)).values(closed=False))
+        for user_id in reopened:
+            events.record_event(events.CONVERSATIONS_CHANGED, user_id=user_id)
+
+
+def get_conversations(user: User, current_id: int | None = None) -> list[Conversation]:
+    """The user's conversations, most recently active first, with their people: two queries. Closed ones are
+    left out, unless it is the one open on the page."""
     newest = (select(Message.id).where(Message.channel_id == Channel.id).order_by(Message.id.desc()).limit(1)
               .correlate(Channel).scalar_subquery())
     rows = db.session.execute(
         select(Server, Channel.id, newest).join(Membership, Membership.server_id == Server.id)
         .join(Channel, Channel.server_id == Server.id)
-        .where(Membership.user_id == user.id, Server.kind == DM_KIND)).all()
+        .where(Membership.user_id == user.id, Server.kind == DM_KIND,
+               or_(Membership.closed.is_(False), Server.id == current_id))).all()
     conversations = {server.id: Conversation(server, channel_id, [], newest_id or 0)
                      for server, channel_id, newest_id in rows}
     if conversations:

@@ -26,6 +26,8 @@ USER_UPDATED = "user.updated"
 SESSIONS_REVOKED = "sessions.revoked"
 NOTIFICATIONS_CHANGED = "notifications.changed"
 READ_UPDATED = "read.updated"
+# A direct conversation closed, or back in a member's list: their tabs redraw the list of conversations.
+CONVERSATIONS_CHANGED = "conversations.changed"
 
 
 def record_event(kind: str, *, server_id: int | None = None, channel_id: int | None = None,

@@ -57,3 +57,17 @@ def test_a_conversation_reaches_its_people_only_and_replays(server, users, world
     assert oscar.http.get(f"/servers/{server_id}").status_code == 404
     assert oscar.http.post(f"/servers/{server_id}/channels/{channel_id}/messages", data={"content": "hi"},
                            headers=oscar.htmx()).status_code == 404
+
+
+def test_a_closed_conversation_comes_back_to_the_list_when_someone_writes(server, users, world):
+    ana, carla = users["ana"], users["carla"]
+    server_id, channel_id = open_conversation(ana, "carla")
+    closed = carla.http.post(f"/dms/{server_id}/close", headers=carla.htmx())
+    assert closed.status_code == 200 and closed.headers["HX-Redirect"] == "/dms"
+    assert f'id="conversation-link-{server_id}"' not in carla.page("/dms")
+    with carla.stream() as carla_tab:
+        message_id = post(ana, server_id, channel_id, "are you there?")
+        back = next_with(carla_tab, "#conversation-list")  # her open list redraws
+        assert back.event == "charla:servers" and '"refresh": ["#channels-column"]' in back.data
+        assert "are you there?" in next_with(carla_tab, f"message-{message_id}").data
+    assert f'id="conversation-link-{server_id}"' in carla.page("/dms")

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import User, utcnow
-from app.services import text
+from app.services import profiles, text
 from app.services.errors import ValidationFailed
 
 STATUS_MAX = 128
@@ -23,8 +23,11 @@ def set_status(user: User, data) -> User:
     if len(status) > STATUS_MAX:
         raise ValidationFailed({"status_text": _("A status is at most %(n)d characters.", n=STATUS_MAX)})
     seconds = CLEAR_AFTER[data.get("clear_after", "")]
+    shown = user.current_status()
     user.invisible = visibility == "invisible"
     user.status_text = status
     user.status_expires_at = utcnow() + timedelta(seconds=seconds) if status and seconds else None
+    if user.current_status() != shown:
+        profiles.announce_profile(user)  # member lists and open cards show the new status live
     db.session.commit()
     return user

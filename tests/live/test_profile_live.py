@@ -3,6 +3,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.live.conftest import User
+from tests.live.test_protocol import next_with
 
 
 def test_a_new_display_name_reaches_other_members(server, users, world):
@@ -14,6 +15,20 @@ def test_a_new_display_name_reaches_other_members(server, users, world):
         assert response.status_code == 200
         frame = source.next()
     assert 'hx-target=".author-u' in frame.data and "Bruno the Reader" in frame.data
+
+
+def test_a_new_custom_status_reaches_member_lists_and_cards(server, users, world):
+    ana, bruno = users["ana"], users["bruno"]
+    bruno_id = world.ids["bruno"]
+    with ana.stream() as source:
+        response = bruno.http.post("/profile/status", headers=bruno.htmx(),
+                                   data={"visibility": "auto", "status_text": "Reading <b>Dune</b>"})
+        assert response.status_code == 200
+        frame = source.next()
+        assert f'hx-target=".status-u{bruno_id}"' in frame.data
+        assert "Reading &lt;b&gt;Dune&lt;/b&gt;</hx-partial>" in frame.data  # text, escaped
+        bruno.http.post("/profile/status", headers=bruno.htmx(), data={"visibility": "auto", "status_text": ""})
+        next_with(source, f'<hx-partial hx-target=".status-u{bruno_id}" hx-swap="innerHTML"></hx-partial>')
 
 
 def test_a_password_change_closes_the_other_sessions_streams(server, world):

@@ -26,6 +26,7 @@ def test_avatar_from_sign_up_to_another_users_open_tab(new_context, live_databas
         alice_page.locator(f"#f-{field}").fill(value)
     alice_page.get_by_role("button", name="Create account").click()
     expect(alice_page).to_have_url(re.compile(r"/welcome$"))
+    alice_page.wait_for_load_state()  # htmx takes the form over at DOMContentLoaded; before it, a plain submit
     alice_page.locator("#a-avatar").set_input_files(picture(tmp_path / "red.png", (220, 30, 30)))
     expect(alice_page.locator("[data-avatar-preview] img")).to_have_attribute("src", re.compile(r"^blob:"))
     alice_page.get_by_role("button", name="Save avatar").click()

@@ -143,6 +143,8 @@ MATRIX = [
     ("chat.direct_home", "GET", "/dms", dict(anonymous=LOGIN, outsider=200, member=200, author=200, admin=200, owner=200)),
     ("chat.direct_people", "GET", "/dms/people?q=a", dict(anonymous=LOGIN, outsider=302, member=302, author=302, admin=302, owner=302)),
     ("chat.open_direct", "POST", "/dms", dict(anonymous=LOGIN, outsider=422, member=422, author=422, admin=422, owner=422)),
+    ("chat.add_direct_people", "POST", "/dms/{dm}/people", dict(anonymous=LOGIN, outsider=404, member=422, author=422, admin=404, owner=422)),
+    ("chat.add_direct_people", "POST", "/dms/{server}/people", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),
     ("chat.close_direct", "POST", "/dms/{dm}/close", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=404, owner=303)),
     ("chat.close_direct", "POST", "/dms/{pair}/close", dict(anonymous=LOGIN, outsider=404, member=303, author=303, admin=404, owner=404)),
     ("chat.close_direct", "POST", "/dms/{server}/close", dict(anonymous=LOGIN, outsider=404, member=404, author=404, admin=404, owner=404)),

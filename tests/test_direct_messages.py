@@ -293,3 +293,33 @@ def test_closing_a_conversation_takes_it_out_of_the_list_until_someone_writes(cl
     fresh()
     changed = db.session.scalars(db.select(Event.user_id).where(Event.kind == events.CONVERSATIONS_CHANGED))
     assert list(changed) == [cast.member.id] * 4  # closed, reopened by a message, closed, reopened by her
+
+
+def test_people_join_a_group_with_its_history_and_a_pair_grows_into_a_new_group(client, as_user, cast):
+    group = direct.open_conversation(cast.member, f"{cast.owner.username}, {cast.admin.username}")
+    message_service.send_message(cast.owner, group.id, channel_of(group).id, "before you came")
+    newcomer = make_user("nina")
+    server_service.add_member(newcomer, cast.server)
+    db.session.commit()
+    client = as_user(cast.member)
+    form = soup(client.get(f"/servers/{group.id}")).select_one("details.add-people form")
+    added = client.post(form["action"], data={"to": "nina"})
+    assert added.status_code == 303 and added.headers["Location"] == f"/servers/{group.id}"
+    fresh()
+    assert db.session.get(Server, group.id).member_count == 4
+    joined = db.session.scalars(db.select(Event.user_id).where(Event.kind == events.MEMBER_JOINED,
+                                                               Event.server_id == group.id))
+    assert newcomer.id in set(joined)  # her open tabs follow it, as for a new conversation
+    again = client.post(form["action"], data={"to": "nina"}, headers=htmx_headers())
+    assert again.status_code == 422 and "They are already in this conversation." in again.get_data(as_text=True)
+    stranger = client.post(form["action"], data={"to": cast.outsider.username})
+    assert stranger.status_code == 422 and "oscar is not one of them" in stranger.get_data(as_text=True)
+    fresh()
+    assert db.session.get(Server, group.id).member_count == 4
+    # From a pair: a new group of the three, the pair left as it was.
+    pair = direct.open_conversation(cast.member, cast.owner.username)
+    bigger = direct.add_people(cast.member, pair, "nina")
+    assert bigger.id != pair.id and bigger.dm_key is None and bigger.member_count == 3
+    assert db.session.get(Server, pair.id).member_count == 2
+    page = soup(as_user(newcomer).get(f"/servers/{group.id}"))
+    assert "before you came" in page.select_one("#message-list").get_text()

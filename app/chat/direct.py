@@ -49,6 +49,20 @@ def open_direct():
     return redirect_to(url_for("chat.server", server_id=server.id))
 
 
+@bp.post("/dms/<int:server_id>/people")
+@limiter.limit(rate_limits.CONVERSATION_CREATION, key_func=rate_limits.per_user("dms"))
+def add_direct_people(server_id: int):
+    """Add people to a group conversation (from a pair's: a new group with them)."""
+    membership = server_service.access_membership(current_user, server_id)
+    if not membership.server.is_dm:
+        abort(404)
+    try:
+        server = direct.add_people(current_user, membership.server, request.form.get("to"))
+    except ValidationFailed as failed:
+        return render_error(422, title=_("Nobody added"), text=failed.errors["to"])
+    return redirect_to(url_for("chat.server", server_id=server.id))
+
+
 @bp.post("/dms/<int:server_id>/close")
 def close_direct(server_id: int):
     """Close a conversation: out of your list until someone writes in it."""

@@ -153,6 +153,27 @@ def open_conversation(user: User, raw_to: str | None) -> Server:
     return server
 
 
+def add_people(user: User, server: Server, raw_to: str | None) -> Server:
+    """Add the people named to a group conversation (they see its history); from a pair's conversation, start
+    a new group with both of you and them, as the pair stays the pair's."""
+    members = {m.user_id: m for m in db.session.scalars(select(Membership).where(Membership.server_id == server.id))}
+    if server.dm_key is not None:
+        other = db.session.scalar(select(User.username).where(User.id.in_(list(members)), User.id != user.id))
+        return open_conversation(user, f"{other}, {raw_to or ''}")
+    people = [person for person in check_recipients(user, raw_to) if person.id not in members]
+    if not people:
+        raise ValidationFailed({"to": _("They are already in this conversation.")})
+    if len(members) + len(people) > GROUP_MAX:
+        raise ValidationFailed({"to": _("A conversation has at most %(n)d people, you included.", n=GROUP_MAX)})
+    for person in people:
+        db.session.add(Membership(user_id=person.id, server_id=server.id, notify_level=preferences.LEVEL_ALL))
+        events.record_event(events.MEMBER_JOINED, server_id=server.id, user_id=person.id)
+    db.session.execute(update(Server).where(Server.id == server.id)
+                       .values(member_count=Server.member_count + len(people)))
+    db.session.commit()
+    return server
+
+
 def close_conversation(user: User, server: Server) -> None:
     """Take a conversation out of the user's list (read up to its newest message) until someone writes in it
     or the user opens it again; their other tabs redraw the list."""

@@ -245,6 +245,8 @@ def test_a_timed_out_member_reads_but_cannot_post_react_or_upload(client, as_use
     assert db.session.scalar(db.select(db.func.count()).select_from(MessageReaction)) == 0
     assert [e.action for e in entries(cast.server.id)] == [audit.MEMBER_TIMED_OUT]
     assert entries(cast.server.id)[0].details["seconds"] == 600
+    told = db.session.scalar(db.select(Notification).where(Notification.user_id == cast.member.id))
+    assert (told.kind, told.actor_id, told.server_name) == ("timed_out", cast.admin.id, "Book Club")
 
 
 def test_the_services_refuse_a_timed_out_member_whatever_the_caller(cast):

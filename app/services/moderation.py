@@ -179,11 +179,13 @@ def get_bans(user: User, server_id: int) -> tuple[Membership, list[Ban]]:
 
 def time_out(user: User, server_id: int, member_id: int, data) -> Membership:
     """Mute a member for a while: they read but do not post, react or upload until then."""
-    _actor, target = access_target(user, server_id, member_id)
+    actor, target = access_target(user, server_id, member_id)
     seconds = check_choice(data.get("duration"), TIMEOUTS, "duration")
     target.timed_out_until = utcnow() + timedelta(seconds=seconds)
     member = db.session.get(User, member_id)
     events.record_event(events.MEMBER_MODERATED, server_id=server_id, user_id=member_id)
+    notifications.notify(member_id, notifications.TIMED_OUT, actor_id=user.id, server_id=server_id,
+                         server_name=actor.server.name)
     audit.record(server_id, user.id, audit.MEMBER_TIMED_OUT, member_id, member=member.username,
                  seconds=seconds, until=target.timed_out_until.isoformat())
     db.session.commit()

@@ -10,7 +10,7 @@ from app.services import events
 INVITATION, INVITE_ACCEPTED, MENTION, REPLY = "invitation", "invite_accepted", "mention", "reply"
 REMOVED, SERVER_DELETED = "removed", "server_deleted"
 DIRECT_MESSAGE = "direct_message"
-BANNED = "banned"
+BANNED, TIMED_OUT = "banned", "timed_out"
 LIST_SIZE = 30
 
 

@@ -323,3 +323,19 @@ def test_people_join_a_group_with_its_history_and_a_pair_grows_into_a_new_group(
     assert db.session.get(Server, pair.id).member_count == 2
     page = soup(as_user(newcomer).get(f"/servers/{group.id}"))
     assert "before you came" in page.select_one("#message-list").get_text()
+
+
+def test_the_list_shows_the_most_recent_conversations_and_always_the_open_one(client, as_user, cast, monkeypatch):
+    monkeypatch.setattr(direct, "CONVERSATIONS_SHOWN", 2)
+    friends = [make_user(f"pal{i}") for i in range(3)]
+    pairs = []
+    for friend in friends:
+        server_service.add_member(friend, cast.server)
+        db.session.commit()
+        pairs.append(direct.open_conversation(cast.member, friend.username))
+    message_service.send_message(friends[0], pairs[0].id, channel_of(pairs[0]).id, "newest of all")
+    client = as_user(cast.member)
+    listed = [a["id"] for a in soup(client.get("/dms")).select("#conversation-list a.conversation-link")]
+    assert listed == [f"conversation-link-{pairs[0].id}", f"conversation-link-{pairs[2].id}"]
+    oldest = soup(client.get(f"/servers/{pairs[1].id}")).select("#conversation-list a.conversation-link")
+    assert f"conversation-link-{pairs[1].id}" in [a["id"] for a in oldest]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -31,6 +31,7 @@ from app.services.errors import ValidationFailed
 from app.services.servers import delete_channel_rows
 
 GROUP_MAX = 10  # people in a conversation, its starter included
+CONVERSATIONS_SHOWN = 100  # in the list beside the messages
 PEOPLE_SHOWN = 20  # people listed under "New message" (a search narrows them)
 QUERY_MAX = 64
 CHANNEL_NAME = "dm"
@@ -199,15 +200,19 @@ def reopen(server_id: int, user_ids=None) -> None:
 
 
 def get_conversations(user: User, current_id: int | None = None) -> list[Conversation]:
-    """The user's conversations, most recently active first, with their people: two queries. Closed ones are
-    left out, unless it is the one open on the page."""
+    """The user's CONVERSATIONS_SHOWN most recently active conversations, newest first, with their people: two
+    queries. Closed ones are left out, unless it is the one open on the page."""
     newest = (select(Message.id).where(Message.channel_id == Channel.id).order_by(Message.id.desc()).limit(1)
               .correlate(Channel).scalar_subquery())
     rows = db.session.execute(
         select(Server, Channel.id, newest).join(Membership, Membership.server_id == Server.id)
         .join(Channel, Channel.server_id == Server.id)
         .where(Membership.user_id == user.id, Server.kind == DM_KIND,
-               or_(Membership.closed.is_(False), Server.id == current_id))).all()
+               or_(Membership.closed.is_(False), Server.id == current_id))
+        # The most recent ones (and always the one on the page); older ones come back with a new message.
+        .order_by(case((Server.id == current_id, 1), else_=0).desc(), func.coalesce(newest, 0).desc(),
+                  Server.id.desc())
+        .limit(CONVERSATIONS_SHOWN)).all()
     conversations = {server.id: Conversation(server, channel_id, [], newest_id or 0)
                      for server, channel_id, newest_id in rows}
     if conversations:

@@ -320,6 +320,9 @@ def test_people_join_a_group_with_its_history_and_a_pair_grows_into_a_new_group(
     pair = direct.open_conversation(cast.member, cast.owner.username)
     bigger = direct.add_people(cast.member, pair, "nina")
     assert bigger.id != pair.id and bigger.dm_key is None and bigger.member_count == 3
+    with pytest.raises(ValidationFailed) as same:
+        direct.add_people(cast.member, pair, cast.owner.username)  # already there: not the pair again
+    assert same.value.errors["to"] == "They are already in this conversation."
     assert db.session.get(Server, pair.id).member_count == 2
     page = soup(as_user(newcomer).get(f"/servers/{group.id}"))
     assert "before you came" in page.select_one("#message-list").get_text()

@@ -158,12 +158,12 @@ def add_people(user: User, server: Server, raw_to: str | None) -> Server:
     """Add the people named to a group conversation (they see its history); from a pair's conversation, start
     a new group with both of you and them, as the pair stays the pair's."""
     members = {m.user_id: m for m in db.session.scalars(select(Membership).where(Membership.server_id == server.id))}
-    if server.dm_key is not None:
-        other = db.session.scalar(select(User.username).where(User.id.in_(list(members)), User.id != user.id))
-        return open_conversation(user, f"{other}, {raw_to or ''}")
     people = [person for person in check_recipients(user, raw_to) if person.id not in members]
     if not people:
         raise ValidationFailed({"to": _("They are already in this conversation.")})
+    if server.dm_key is not None:
+        other = db.session.scalar(select(User.username).where(User.id.in_(list(members)), User.id != user.id))
+        return open_conversation(user, ", ".join([other] + [person.username for person in people]))
     if len(members) + len(people) > GROUP_MAX:
         raise ValidationFailed({"to": _("A conversation has at most %(n)d people, you included.", n=GROUP_MAX)})
     for person in people:

@@ -195,6 +195,16 @@ def test_phone_journey_with_touch(new_context):
     assert_fully_visible(guest, guest.locator("#composer").get_by_role("button", name="Send"))
     assert_fits_the_screen(guest)
 
+    # The owner's member list (Make admin, Moderate and Remove beside the guest) and the Bans page fit as well.
+    server_path = re.search(r"/servers/\d+", guest.url).group(0)
+    page.goto(f"{server_path}/members")
+    expect(page.locator("#members-panel details.moderate summary")).to_be_visible()
+    assert_fits_the_screen(page)
+    page.goto(f"{server_path}/bans")
+    page.locator("details.ban-by-name summary").tap()
+    expect(page.locator("#ban-username")).to_be_visible()
+    assert_fits_the_screen(page)
+
 
 def test_phone_drawer_without_javascript(new_context):
     """The menu button is a link to the channel list, which CSS shows by :target."""

@@ -204,6 +204,8 @@ def test_phone_journey_with_touch(new_context):
     page.locator("details.ban-by-name summary").tap()
     expect(page.locator("#ban-username")).to_be_visible()
     assert_fits_the_screen(page)
+    page.goto("/profile")  # the avatar row once pushed every section wider than the screen
+    assert_fits_the_screen(page)
 
 
 def test_phone_drawer_without_javascript(new_context):

@@ -66,23 +66,27 @@ def parse_names(raw: str | None) -> list[str]:
     return names
 
 
+def servers_of(user_id: int):
+    """The user's (non-DM) servers, as a subquery: sharing one is what lets two people message."""
+    return (select(Membership.server_id).join(Server, Server.id == Membership.server_id)
+            .where(Membership.user_id == user_id, Server.kind == SERVER_KIND))
+
+
 def shares_a_server(user_id: int, other_ids) -> set[int]:
     """Which of `other_ids` are in a (non-DM) server with `user_id`: one query."""
-    mine = (select(Membership.server_id).join(Server, Server.id == Membership.server_id)
-            .where(Membership.user_id == user_id, Server.kind == SERVER_KIND))
     return set(db.session.scalars(select(Membership.user_id).distinct()
-                                  .where(Membership.server_id.in_(mine), Membership.user_id.in_(list(other_ids)))))
+                                  .where(Membership.server_id.in_(servers_of(user_id)),
+                                         Membership.user_id.in_(list(other_ids)))))
 
 
 def find_people(user: User, raw_query: str | None = None) -> list[User]:
     """People `user` may message (they share a server, accept direct messages, neither blocked the other),
     by username, those whose username or display name starts with the query; at most PEOPLE_SHOWN."""
     query = (raw_query or "").strip().lstrip("@")[:QUERY_MAX].lower()
-    mine = (select(Membership.server_id).join(Server, Server.id == Membership.server_id)
-            .where(Membership.user_id == user.id, Server.kind == SERVER_KIND))
     blocked = select(Block.blocked_id).where(Block.user_id == user.id)
     blockers = select(Block.user_id).where(Block.blocked_id == user.id)
-    found = (select(User).where(User.id.in_(select(Membership.user_id).where(Membership.server_id.in_(mine))),
+    sharing = select(Membership.user_id).where(Membership.server_id.in_(servers_of(user.id)))
+    found = (select(User).where(User.id.in_(sharing),
                                 User.id != user.id, User.deleted_at.is_(None), User.deactivated_at.is_(None),
                                 User.dm_policy != preferences.DM_NOBODY,
                                 User.id.not_in(blocked), User.id.not_in(blockers))
@@ -133,8 +137,10 @@ def open_conversation(user: User, raw_to: str | None) -> Server:
     if key is not None:
         existing = find_pair(user.id, people[0].id)
         if existing is not None:
-            reopen(existing.id, [user.id])
-            db.session.commit()
+            if db.session.scalar(select(Membership.closed).where(Membership.server_id == existing.id,
+                                                                 Membership.user_id == user.id)):
+                reopen(existing.id, [user.id])
+                db.session.commit()
             return existing
     everyone = [user] + people
     server = Server(kind=DM_KIND, dm_key=key, name="", name_key="", description="", owner_id=user.id,
@@ -157,12 +163,12 @@ def open_conversation(user: User, raw_to: str | None) -> Server:
 def add_people(user: User, server: Server, raw_to: str | None) -> Server:
     """Add the people named to a group conversation (they see its history); from a pair's conversation, start
     a new group with both of you and them, as the pair stays the pair's."""
-    members = {m.user_id: m for m in db.session.scalars(select(Membership).where(Membership.server_id == server.id))}
+    members = set(db.session.scalars(select(Membership.user_id).where(Membership.server_id == server.id)))
     people = [person for person in check_recipients(user, raw_to) if person.id not in members]
     if not people:
         raise ValidationFailed({"to": _("They are already in this conversation.")})
     if server.dm_key is not None:
-        other = db.session.scalar(select(User.username).where(User.id.in_(list(members)), User.id != user.id))
+        other = db.session.scalar(select(User.username).where(User.id.in_(members - {user.id})))
         return open_conversation(user, ", ".join([other] + [person.username for person in people]))
     if len(members) + len(people) > GROUP_MAX:
         raise ValidationFailed({"to": _("A conversation has at most %(n)d people, you included.", n=GROUP_MAX)})
@@ -185,17 +191,13 @@ def close_conversation(user: User, server: Server) -> None:
     reads.mark_read(user, channel)  # commits, the closing too
 
 
-def reopen(server_id: int, user_ids=None) -> None:
-    """Put the conversation back in the lists of those who closed it (of `user_ids`, or everyone), in the
-    caller's transaction: a new message, or opening it from "New message"."""
-    closed = select(Membership.user_id).where(Membership.server_id == server_id, Membership.closed.is_(True))
-    if user_ids is not None:
-        closed = closed.where(Membership.user_id.in_(list(user_ids)))
-    reopened = list(db.session.scalars(closed))
-    if reopened:
+def reopen(server_id: int, closed_by: list[int]) -> None:
+    """Put the conversation back in the lists of `closed_by` (who closed it), in the caller's transaction:
+    a new message, or opening it again from "New message"."""
+    if closed_by:
         db.session.execute(update(Membership).where(Membership.server_id == server_id,
-                                                    Membership.user_id.in_(reopened)).values(closed=False))
-        for user_id in reopened:
+                                                    Membership.user_id.in_(closed_by)).values(closed=False))
+        for user_id in closed_by:
             events.record_event(events.CONVERSATIONS_CHANGED, user_id=user_id)
 
 
@@ -257,19 +259,27 @@ def check_can_write(server: Server, user: User) -> None:
                                status=403)
 
 
-def notify_recipients(message: Message, server: Server, channel: Channel) -> None:
-    """Tell the conversation's other people of a new message, in its transaction.
+def on_new_message(message: Message, server: Server, channel: Channel) -> None:
+    """What a new message does in a conversation, in its transaction, from one read of its people: it comes
+    back to the lists of those who closed it, and the others are told.
 
     One unread notification per conversation and person: a newer message
     replaces the one not read yet, so a chat does not fill the bell. People
-    who muted the conversation are not told.
+    who muted the conversation, or blocked the author, are not told.
     """
-    recipients = sorted(db.session.scalars(
-        select(Membership.user_id).where(Membership.server_id == server.id, Membership.user_id != message.author_id,
-                                         Membership.notify_level != preferences.LEVEL_NOTHING)))
-    recipients = [r for r in recipients if r not in blocks.blockers_among(message.author_id, recipients)]
-    if not recipients:
-        return
+    people = db.session.execute(select(Membership.user_id, Membership.notify_level, Membership.closed)
+                                .where(Membership.server_id == server.id).order_by(Membership.user_id)).all()
+    recipients = [user_id for user_id, level, _closed in people
+                  if user_id != message.author_id and level != preferences.LEVEL_NOTHING]
+    blockers = blocks.blockers_among(message.author_id, recipients)
+    recipients = [user_id for user_id in recipients if user_id not in blockers]
+    if recipients:
+        notify_recipients(message, server, channel, recipients)
+    reopen(server.id, [user_id for user_id, _level, closed in people if closed])
+
+
+def notify_recipients(message: Message, server: Server, channel: Channel, recipients: list[int]) -> None:
+    """One unread direct-message notification per recipient and conversation (it replaces the unread one)."""
     db.session.execute(delete(Notification).where(
         Notification.user_id.in_(recipients), Notification.channel_id == channel.id,
         Notification.kind == notifications.DIRECT_MESSAGE, Notification.read_at.is_(None)))

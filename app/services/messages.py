@@ -203,8 +203,7 @@ def send_message(user: User, server_id: int, channel_id: int, raw_content: str |
         return find_by_nonce(user, channel.id, nonce)
     if membership.server.is_dm:
         # Everyone in a conversation hears of every message; mentions and replies add nothing to that.
-        direct.notify_recipients(message, membership.server, channel)
-        direct.reopen(server_id)  # back in the list of whoever closed it
+        direct.on_new_message(message, membership.server, channel)
     else:
         notify_mentioned(message, membership.server, channel, set(mentioned))
         answered = replies.to_tell(original, user.id, set(mentioned), notify_reply)
